@@ -322,6 +322,33 @@ def isup_encoder_refuses_bad_values():
     raises(ValueError, isup.encode_gra, 1, 3, [1, 0])
 
 
+@test
+def decoders_survive_mutated_input():
+    """Seeded random truncation and octet flips of every vector: each decode either succeeds or
+    raises DecodeError, never another exception (no reads past the buffer)."""
+    import random
+    rnd = random.Random(4666)
+    seeds = [("isup", mk()) for mk, _ in ISUP_VECTORS] + [("m3ua", m.encode()) for m, _ in M3UA_VECTORS]
+    counts = {"ok": 0, "rejected": 0}
+    for _ in range(40):
+        for kind, raw in seeds:
+            b = bytearray(raw)
+            for _ in range(rnd.randint(1, 3)):
+                b[rnd.randrange(len(b))] = rnd.randrange(256)
+            if rnd.random() < 0.3:
+                b = b[:rnd.randrange(len(b) + 1)]
+            dec = isup.decode if kind == "isup" else m3ua.decode
+            try:
+                d = dec(bytes(b))
+                counts["ok"] += 1
+                if kind == "isup" and d["type_name"] in isup.FORMATS:
+                    isup.decode(isup.encode_msg(d))
+            except DecodeError:
+                counts["rejected"] += 1
+    if not counts["ok"] or not counts["rejected"]:
+        raise AssertionError(f"mutation mix not exercised: {counts}")
+
+
 # --------------------------------------------------------------------------------------------
 # Wireshark cross-check
 # --------------------------------------------------------------------------------------------
@@ -455,6 +482,22 @@ def peers_client_and_server_talk():
         with peers.M3uaClient("127.0.0.1", sg.port) as asp2:
             asp2.up_and_active()
             sg.wait_active(2)
+
+
+@test
+def peers_report_garbage_and_deadlines():
+    with peers.M3uaServer() as sg:
+        with peers.M3uaClient("127.0.0.1", sg.port) as asp:
+            sg.wait_connected(2)
+            t0 = time.monotonic()
+            raises(TimeoutError, asp.recv, 0.3)
+            if not 0.25 <= time.monotonic() - t0 < 2:
+                raise AssertionError("recv deadline not honoured")
+            sg.send(H("0100030300000010" "0009000761626301"))   # padding not zero
+            e = raises(DecodeError, asp.recv, 2)
+            eq(e.part, "m3ua parameter 0x0009 padding", "part named")
+            raises(peers.PeerClosed, asp.recv, 1)   # reader stopped after the bad frame
+            eq(len(asp.errors), 1, "error recorded")
 
 
 # --------------------------------------------------------------------------------------------
