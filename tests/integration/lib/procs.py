@@ -183,8 +183,9 @@ class Vty:
             self._text += text.replace(b"\r", b"")
 
     def command(self, cmd, timeout=None):
-        """Run one command; return its output (the echoed command line removed)."""
-        self.sock.sendall(cmd.encode() + b"\r\n")
+        """Run one command; return its output (the echoed command line removed). Ends the line
+        with LF only: the VTY executes on CR and on LF alike, so CR LF would run it twice."""
+        self.sock.sendall(cmd.encode() + b"\n")
         out = self._read_prompt(timeout or self.timeout)
         lines = out.split("\n")
         if lines and lines[0].strip().endswith(cmd.strip()):
