@@ -12,6 +12,7 @@ import threading
 import time
 import traceback
 
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
 from sigtran import DecodeError, M3uaFramer, isup, m3ua, sctp_ipv4_packet, write_pcap  # noqa: E402
@@ -300,6 +301,9 @@ def isup_hostile_input_rejected():
         "odd with no digits": "050002" "02" "00" "01" "80",
         "bci length": "050006" "1614" "01" "110101" "00",
         "twice": "050006" "1614" "01" "290101" "290101" "00",
+        "trailing after RSC": "070012" "00",
+        "trailing after optional part": "050006" "1614" "01" "290101" "00" "00",
+        "trailing after variable part": "05000c" "02" "00" "02" "8290" "ff",
     }
     for what, hexs in bad.items():
         try:
@@ -514,6 +518,27 @@ def peers_report_garbage_and_deadlines():
             eq(e.part, "m3ua parameter 0x0009 padding", "part named")
             raises(peers.PeerClosed, asp.recv, 1)   # reader stopped after the bad frame
             eq(len(asp.errors), 1, "error recorded")
+
+
+@test
+def peers_server_refuses_on_request():
+    with peers.M3uaServer(ntfy=False) as sg:
+        sg.refuse("ASPAC", m3ua.ERR_INVALID_RC)
+        with peers.M3uaClient("127.0.0.1", sg.port) as asp:
+            asp.send(m3ua.aspup())
+            asp.expect("ASPUP_ACK", timeout=2)
+            asp.send(m3ua.aspac(rc=[99]))
+            err = asp.expect("ERR", timeout=2)
+            eq((err["error_code"], err["routing_context"]), (m3ua.ERR_INVALID_RC, [99]), "ERR")
+            eq(sg.expect("ASPAC", timeout=2)["routing_context"], [99], "refused ASPAC queued")
+            eq(sg.active.is_set(), False, "not active after refusal")
+            sg.refuse("ASPAC")
+            asp.send(m3ua.aspac(rc=[1]))
+            eq(asp.expect("ASPAC_ACK", timeout=2)["routing_context"], [1], "accepted after")
+            eq(asp.try_recv(0.2), None, "no NTFY when ntfy=False")
+            asp.ping(b"\x00\x01")
+            asp.send(m3ua.aspdn())
+            asp.expect("ASPDN_ACK", timeout=2)
 
 
 # --------------------------------------------------------------------------------------------
