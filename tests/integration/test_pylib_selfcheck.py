@@ -599,6 +599,8 @@ def _fake_vty(listener):
                 out += "calls: 3 active\r\n" + "emergency: 1\r\n"
             elif line == "configure terminal":
                 mode = "(config)#"
+            elif line == "bogus":
+                out += "% Unknown command.\r\n"
             c.sendall(out.encode() + bytes([255, 255]) * 0 + f"gw{mode} ".encode())
     c.close()
 
@@ -619,7 +621,9 @@ def procs_vty_against_fake():
         v.enable()
         eq(v.mode, "#", "enable prompt")
         eq(v.command("show calls"), "calls: 3 active\nemergency: 1", "command output")
-        v.command("configure terminal")
+        eq(v.command("bogus"), "% Unknown command.", "error text returned")
+        raises(procs.VtyError, v.command, "bogus", check=True)
+        v.command("configure terminal", check=True)
         eq((v.node_name, v.mode), ("gw(config)", "#"), "config prompt")
     t.join(5)
     ls.close()
