@@ -15,7 +15,7 @@ import traceback
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
-from sigtran import DecodeError, M3uaFramer, isup, m3ua, sctp_ipv4_packet, write_pcap  # noqa: E402
+from sigtran import DecodeError, M3uaFramer, isup, m3ua, m3ua_read, sctp_ipv4_packet, write_pcap  # noqa: E402
 import peers  # noqa: E402
 import procs  # noqa: E402
 
@@ -154,6 +154,26 @@ def m3ua_framer_splits_stream():
     eq(f.buf, b"", "leftover")
     raises(DecodeError, M3uaFramer().feed, H("0100030100000004"))
     raises(DecodeError, M3uaFramer(max_len=100).feed, H("0100030100010000"))
+
+
+@test
+def m3ua_read_from_socket():
+    a, b = socket.socketpair()
+    try:
+        b.settimeout(2)
+        m1, m2 = m3ua.beat(b"x").encode(), m3ua.aspup().encode()
+        a.sendall(m1 + m2 + m1[:5])
+        eq(m3ua_read(b), m1, "first")
+        eq(m3ua_read(b), m2, "second (header only)")
+        a.shutdown(socket.SHUT_WR)
+        raises(ConnectionError, m3ua_read, b)
+    finally:
+        a.close()
+        b.close()
+    a, b = socket.socketpair()
+    a.close()
+    eq(m3ua_read(b), b"", "clean EOF")
+    b.close()
 
 
 # --------------------------------------------------------------------------------------------
