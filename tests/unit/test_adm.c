@@ -699,6 +699,8 @@ START_TEST(test_vty_roundtrip)
 	unlink(out);
 	unlink(shown);
 	adm_free(adm);
+	/* the process ends with this test (Check forks one per test) */
+	talloc_free(info.tall_ctx);
 }
 END_TEST
 

@@ -323,6 +323,8 @@ START_TEST(test_vty_roundtrip)
 	unlink(in);
 	unlink(out);
 	peer_set_free(set);
+	/* the process ends with this test (Check forks one per test) */
+	talloc_free(info.tall_ctx);
 }
 END_TEST
 
