@@ -183,7 +183,12 @@ int adm_shed_mark(char *buf, size_t len, const char *site);
 bool adm_shed_marked(const char *text, size_t len);
 
 /* jemalloc sampling (adm_jemalloc.c). Without jemalloc these return -ENOTSUP and the
- * per-call estimate alone is used. */
+ * per-call estimate alone is used.
+ * Lingering SIP transactions (finished calls whose transactions wait for RFC 3261 timer J)
+ * are not reported by the SIP layer: there is no adm_linger_add/sub. They are allocated
+ * memory no ticket accounts for, so each sample adds them to used as "unattributed"
+ * (measured - charged), and the per-call estimate (measured / calls in progress) rises with
+ * the call rate as they do. */
 bool adm_have_jemalloc(void);
 /* Read stats.allocated after bumping epoch. -ENOTSUP without jemalloc, -EIO on failure. */
 int adm_jemalloc_allocated(uint64_t *out);
