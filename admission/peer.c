@@ -342,16 +342,17 @@ void peer_rebalance_joined(struct peer *p)
 	pthread_mutex_unlock(&p->set->lock);
 }
 
-struct peer *peer_select(struct peer_set *set, const struct peer *exclude)
+/* Called with set->lock held. */
+static struct peer *select_locked(struct peer_set *set, const struct peer *exclude,
+				  const char *exclude_name)
 {
 	struct peer *p, *best = NULL;
 	int best_tier = 0;
 
-	pthread_mutex_lock(&set->lock);
 	llist_for_each_entry(p, &set->peers, list) {
 		int tier;
 
-		if (!has_room(p, exclude))
+		if (!has_room(p, exclude) || (exclude_name && !strcmp(p->name, exclude_name)))
 			continue;
 		tier = atomic_load(&p->state) == PEER_ST_UP ? 0 : 1;
 		if (best && tier > best_tier)
@@ -366,8 +367,33 @@ struct peer *peer_select(struct peer_set *set, const struct peer *exclude)
 	if (best && ++best->sent >= PEER_SENT_DECAY)
 		llist_for_each_entry(p, &set->peers, list)
 			p->sent /= 2;
-	pthread_mutex_unlock(&set->lock);
 	if (best)
 		atomic_fetch_add(&best->selected, 1);
 	return best;
+}
+
+struct peer *peer_select(struct peer_set *set, const struct peer *exclude)
+{
+	struct peer *best;
+
+	pthread_mutex_lock(&set->lock);
+	best = select_locked(set, exclude, NULL);
+	pthread_mutex_unlock(&set->lock);
+	return best;
+}
+
+int peer_select_target(struct peer_set *set, const char *exclude_name, struct peer_target *out)
+{
+	struct peer *best;
+
+	pthread_mutex_lock(&set->lock);
+	best = select_locked(set, NULL, exclude_name);
+	if (best) {
+		OSMO_STRLCPY_ARRAY(out->name, best->name);
+		OSMO_STRLCPY_ARRAY(out->addr, best->cfg.addr);
+		out->port = best->cfg.port;
+		out->transport = best->cfg.transport;
+	}
+	pthread_mutex_unlock(&set->lock);
+	return best ? 0 : -ENOENT;
 }

@@ -10,8 +10,9 @@ struct vty;
 
 /* Threads: the probe timers, the FSM and configuration run on the main thread;
  * peer_probe_sent() and peer_probe_result() must be called there (the SIP thread posts them
- * through its queue). peer_select() may be called from any thread: it reads the peers'
- * state through atomics and takes the set's mutex for O(number of peers). */
+ * through its queue). peer_select() and peer_select_target() may be called from any thread:
+ * they read the peers' state through atomics and take the set's mutex for O(number of peers).
+ * Off the main thread use peer_select_target(): a struct peer may be freed by the VTY. */
 
 enum peer_fsm_state {
 	PEER_ST_DOWN,		/* not used; waits for up-after good probes */
@@ -75,5 +76,16 @@ void peer_probe_result(struct peer *p, int status_code, const struct peer_feedba
  * Load = calls sent to it relative to weight x (100 - oc). NULL when none has room:
  * the caller refuses (adm_refuse_no_peer) and never queues. */
 struct peer *peer_select(struct peer_set *set, const struct peer *exclude);
+
+/* Where to send a shed call, copied out under the set's lock: what the SIP thread should use,
+ * since "no peer NAME" on the main thread may free the peer right after selection. */
+struct peer_target {
+	char name[33];
+	char addr[46];
+	uint16_t port;
+	enum peer_transport transport;
+};
+/* peer_select() and copy the choice into out. 0, or -ENOENT when no peer has room. */
+int peer_select_target(struct peer_set *set, const char *exclude_name, struct peer_target *out);
 
 void peer_vty_init(struct peer_set *set);

@@ -210,6 +210,17 @@ START_TEST(test_select_order)
 	ck_assert_uint_eq(peer_selected_count(a), 100);
 	/* excluding one leaves the other */
 	ck_assert_ptr_eq(peer_select(set, b), a);
+	{
+		struct peer_target tg;
+
+		ck_assert_int_eq(peer_select_target(set, "a", &tg), 0);
+		ck_assert_str_eq(tg.name, "b");
+		ck_assert_str_eq(tg.addr, "127.0.0.1");
+		ck_assert_uint_eq(tg.port, 5060);
+		ck_assert_int_eq(tg.transport, PEER_TRANSPORT_UDP);
+		/* a 101 of weight 1, b 201 of weight 2: b is the less loaded */
+		ck_assert_ptr_eq(peer_select(set, NULL), b);
+	}
 	/* the UP peers go down: the DEGRADED one takes it, DOWN never */
 	for (int i = 0; i < 3; i++) {
 		probe(a, 0, -1);
@@ -220,6 +231,11 @@ START_TEST(test_select_order)
 	/* a peer reporting oc 100 has no room */
 	probe(c, 200, 100);
 	ck_assert_ptr_null(peer_select(set, NULL));
+	{
+		struct peer_target tg;
+
+		ck_assert_int_eq(peer_select_target(set, NULL, &tg), -ENOENT);
+	}
 	/* a peer joining starts level with the others: d (weight 5) does not take everything */
 	probe(a, 200, -1);
 	probe(a, 200, -1);
