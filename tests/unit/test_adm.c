@@ -12,6 +12,7 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/rate_ctr.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/timer.h>
 #include <osmocom/vty/misc.h>
 #include <osmocom/vty/vty.h>
 #include <osmocom/vty/command.h>
@@ -704,6 +705,78 @@ START_TEST(test_vty_roundtrip)
 }
 END_TEST
 
+/* The sampling timer flushes counters into the rate_ctr_groups every sample-interval. */
+START_TEST(test_sampling_timer)
+{
+	struct adm *adm = mk_adm();
+	struct rate_ctr_group *ctrg = adm_class_ctrg(adm, ADM_CLASS_ORDINARY);
+	struct adm_refusal why;
+
+	osmo_gettimeofday_override = true;
+	osmo_gettimeofday_override_time = (struct timeval){ .tv_sec = 1000 };
+	ck_assert_int_eq(adm_admit(adm, ADM_CLASS_ORDINARY, NULL, &why), ADM_ADMIT);
+	ck_assert_int_eq(adm_jemalloc_start(adm), adm_have_jemalloc() ? 0 : -ENOTSUP);
+	if (adm_have_jemalloc())
+		ck_assert_uint_gt(adm_baseline(adm), 0);
+	osmo_gettimeofday_override_add(0, 999000);
+	osmo_timers_update();
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(ctrg, 0)->current, 0);
+	osmo_gettimeofday_override_add(0, 1000);
+	osmo_timers_update();
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(ctrg, 0)->current, 1);
+	ck_assert_int_eq(adm_admit(adm, ADM_CLASS_ORDINARY, NULL, &why), ADM_ADMIT);
+	osmo_gettimeofday_override_add(1, 0);
+	osmo_timers_update();
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(ctrg, 0)->current, 2);
+	adm_jemalloc_stop(adm);
+	adm_free(adm);
+}
+END_TEST
+
+static int read_config_text(const char *text)
+{
+	char in[] = "/tmp/test_adm_bad_XXXXXX";
+	int fd = mkstemp(in), rc;
+
+	ck_assert_int_eq(write(fd, text, strlen(text)), strlen(text));
+	close(fd);
+	rc = vty_read_config_file(in, NULL);
+	unlink(in);
+	return rc;
+}
+
+/* A refused command leaves the running figures as they were. */
+START_TEST(test_vty_bad_config)
+{
+	static struct vty_app_info info = { .name = "test_adm", .version = "0" };
+	static const char *const bad[] = {
+		"admission\n retry-after 30 10\n",
+		"admission\n budget 12Q\n",
+		"admission\n budget 0\n",
+		"admission\n call-cost-estimate 1T\n",
+		"admission\n emergency-reserve 101\n",
+		"admission\n rate per-source 10 0\n",
+		"admission\n shed-mode emergency drop\n",
+	};
+	struct adm *adm = mk_adm();
+
+	info.tall_ctx = talloc_named_const(NULL, 0, "vty");
+	vty_init(&info);
+	adm_vty_init(adm);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(read_config_text(bad[i]) != 0, "accepted: %s", bad[i]);
+		ck_assert_uint_eq(adm_get_cfg(adm)->budget, 1000000);
+		ck_assert_uint_eq(adm_get_cfg(adm)->retry_after_min_s, 5);
+		ck_assert_uint_eq(adm_get_cfg(adm)->retry_after_max_s, 30);
+		ck_assert_uint_eq(adm_get_cfg(adm)->call_cost_estimate, 10000);
+	}
+	ck_assert_int_eq(read_config_text("admission\n budget 3M\n"), 0);
+	ck_assert_uint_eq(adm_get_cfg(adm)->budget, 3 << 20);
+	adm_free(adm);
+	talloc_free(info.tall_ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("adm");
@@ -734,6 +807,8 @@ int main(void)
 	       "sanitizer build): stats.allocated cannot be read\n");
 #endif
 	tcase_add_test(tc, test_vty_roundtrip);
+	tcase_add_test(tc, test_sampling_timer);
+	tcase_add_test(tc, test_vty_bad_config);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
