@@ -144,7 +144,7 @@ DEFUN(cfg_adm_rate_src, cfg_adm_rate_src_cmd, "rate per-source <0-1000000> <1-10
 	return apply(vty, &cfg);
 }
 
-DEFUN(cfg_adm_src_table, cfg_adm_src_table_cmd, "per-source-table <1-16777216>",
+DEFUN(cfg_adm_src_table, cfg_adm_src_table_cmd, "per-source-table <1-1048576>",
       "Number of sources whose rate is tracked (fixed; least recently seen evicted)\n"
       "Entries\n")
 {
