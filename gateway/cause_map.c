@@ -1,4 +1,4 @@
-/* cause_map.c - Q.850 cause <-> SIP status tables (RFC 3398 7.2.4.1/8.2.6.1, Q.1912.5, RFC 3326) */
+/* cause_map.c - Q.850 cause <-> SIP status tables (RFC 3398 7.2.4.1/8.2.6.1, RFC 3326) */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@ const struct cause_map_row cause_map_q850_sip_rows[] = {
 	{ 2, 404, "no route to network" },
 	{ 3, 404, "no route to destination" },
 	{ 16, 480, "normal call clearing",
-	  "RFC 3398: usually BYE/CANCEL; a pending INVITE gets 480 (Q.1912.5)" },
+	  "RFC 3398: usually BYE/CANCEL; a pending INVITE needs a final status: 480 as for 31" },
 	{ 17, 486, "user busy" },
 	{ 18, 408, "no user responding" },
 	{ 19, 480, "no answer from the user" },
@@ -88,9 +88,9 @@ const struct cause_map_row cause_map_sip_q850_rows[] = {
 	{ 485, 1, "Ambiguous" },
 	{ 486, 17, "Busy Here" },
 	{ 487, 127, "Request Terminated",
-	  "RFC 3398 gives none (the INVITE was cancelled); Q.1912.5 uses 127" },
+	  "RFC 3398 gives none (the INVITE was cancelled): 127 interworking" },
 	{ 488, 127, "Not Acceptable Here",
-	  "RFC 3398 maps by Warning header; without one, 127 (Q.1912.5)" },
+	  "RFC 3398 maps by Warning header, which is not parsed: 127" },
 	{ 500, 41, "Server Internal Error" },
 	{ 501, 79, "Not Implemented" },
 	{ 502, 38, "Bad Gateway" },
@@ -98,12 +98,12 @@ const struct cause_map_row cause_map_sip_q850_rows[] = {
 	{ 504, 102, "Server Time-out" },
 	{ 505, 127, "Version Not Supported" },
 	{ 513, 127, "Message Too Large" },
-	{ 580, 47, "Precondition Failure", "Q.1912.5; RFC 3398 predates 580" },
+	{ 580, 47, "Precondition Failure", "RFC 3398 predates 580 (RFC 3312): resource unavailable" },
 	{ 600, 17, "Busy Everywhere" },
 	{ 603, 21, "Decline" },
 	{ 604, 1, "Does Not Exist Anywhere" },
 	{ 606, 58, "Not Acceptable",
-	  "RFC 3398 maps by Warning header; without one, 58 (Q.1912.5)" },
+	  "RFC 3398 maps by Warning header, which is not parsed: 58" },
 };
 const size_t cause_map_sip_q850_len = ARRAY_SIZE(cause_map_sip_q850_rows);
 

@@ -1,4 +1,4 @@
-/* cause_map.h - Q.850 cause <-> SIP status mapping as data (RFC 3398 7.2.4.1/8.2.6.1, Q.1912.5, RFC 3326) */
+/* cause_map.h - Q.850 cause <-> SIP status mapping as data (RFC 3398 7.2.4.1/8.2.6.1, RFC 3326) */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>

@@ -101,7 +101,7 @@ START_TEST(test_sip_rows)
 }
 END_TEST
 
-/* RFC 3398 8.2.6.1 plus the Q.1912.5 rows (487, 488, 580, 606), typed independently. */
+/* RFC 3398 8.2.6.1 plus the rows it leaves open (487, 488, 580, 606), typed independently. */
 START_TEST(test_sip_spot)
 {
 	static const int spot[][2] = {
@@ -180,7 +180,7 @@ START_TEST(test_reason_parse)
 }
 END_TEST
 
-/* RFC 3326 / Q.1912.5: a Q.850 Reason wins over the status; other reasons do not. */
+/* RFC 3326: a Q.850 Reason wins over the status; other reasons do not. */
 START_TEST(test_reason_wins)
 {
 	ck_assert_int_eq(cause_map_sip_to_q850(486, "Q.850;cause=34"), 34);
