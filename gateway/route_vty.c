@@ -346,6 +346,11 @@ DEFUN(show_routes, show_routes_cmd,
 		rate_ctr_group_get_ctr(ctrs, ROUTE_CTR_LOOKUP_MISS)->current,
 		rate_ctr_group_get_ctr(ctrs, ROUTE_CTR_FALLBACK)->current,
 		rate_ctr_group_get_ctr(ctrs, ROUTE_CTR_FALLBACK_EXHAUSTED)->current, VTY_NEWLINE);
+	vty_out(vty, "Route-advance causes:");
+	for (i = CAUSE_Q850_MIN; i <= CAUSE_Q850_MAX; i++)
+		if (route_advance_cause(g_routes, i))
+			vty_out(vty, " %u", i);
+	vty_out(vty, "%s", VTY_NEWLINE);
 	vty_out(vty, "%-12s %-16s %-5s %-9s %s%s", "prefix", "name", "state", "flags", "target", VTY_NEWLINE);
 	for (i = 0; i < route_table_count(g_routes); i++) {
 		const struct route *r = route_table_at(g_routes, i);

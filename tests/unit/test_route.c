@@ -506,6 +506,7 @@ START_TEST(test_vty_show)
 	ck_assert_ptr_nonnull(strstr(out, "33           international    down  -         sip target sbc.example.net 5061\n"));
 	ck_assert_ptr_nonnull(strstr(out, "fallback 1: samu-alt (down)\n"));
 	ck_assert_ptr_nonnull(strstr(out, "fallback 2: peer-site (up)\n"));
+	ck_assert_ptr_nonnull(strstr(out, "Route-advance causes: 27 34 38 41 42 47\n"));
 	talloc_free(out);
 	route_table_free(t);
 }
