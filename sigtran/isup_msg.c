@@ -462,8 +462,11 @@ struct isup_msg *isup_msg_alloc(void *ctx, uint8_t type, uint16_t cic)
 struct isup_msg *isup_msg_iam(void *ctx, uint16_t cic, const struct isup_number *called,
 			      const struct isup_number *calling, uint8_t cpc, uint8_t tmr)
 {
-	struct isup_msg *m = isup_msg_alloc(ctx, ISUP_MSGT_IAM, cic);
+	struct isup_msg *m;
 
+	if (!called)
+		return NULL;
+	m = isup_msg_alloc(ctx, ISUP_MSGT_IAM, cic);
 	if (!m)
 		return NULL;
 	ISUP_SET(m, ISUP_P_NCI);
