@@ -247,7 +247,7 @@ int isup_decode(void *ctx, const uint8_t *buf, size_t len, struct isup_msg **out
 
 	*out = NULL;
 	if (len < 3)
-		return fail(err, len > 2 ? buf[2] : 0, -1, 0, "shorter than CIC and message type");
+		return fail(err, 0, -1, 0, "shorter than CIC and message type");
 	m = isup_msg_alloc(ctx, buf[2], buf[0] | ((buf[1] & 0x0f) << 8));
 	if (!m)
 		return -ENOMEM;

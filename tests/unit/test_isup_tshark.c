@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <osmocom/core/rate_ctr.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
@@ -268,6 +269,11 @@ START_TEST(test_trace_cap)
 	ck_assert_uint_eq(pcap_trace_written(t), 3);
 	ck_assert_uint_eq(pcap_trace_dropped(t), 3);
 	ck_assert_uint_eq(pcap_trace_bytes(t), 24 + 3 * 72);
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(pcap_trace_ctrg(t), 0)->current, 3);
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(pcap_trace_ctrg(t), 1)->current, 2);
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(pcap_trace_ctrg(t), 2)->current, 1);
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(pcap_trace_ctrg(t), 3)->current, 0);
+	ck_assert_str_eq(pcap_trace_ctrg(t)->desc->ctr_desc[1].name, "trace:dropped:full");
 	pcap_trace_close(t);
 	ck_assert_ptr_null(pcap_trace_open(ctx, "/nonexistent-dir/x.pcap"));
 
