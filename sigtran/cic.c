@@ -616,11 +616,24 @@ void cic_mproc_stop(struct cic *cic)
 	osmo_timer_del(&cic->mtimer);
 }
 
+/* With the DPC paused nothing can be said: the block is kept and the next MTP-RESUME resets
+ * the group, after which BLO follows (Q.764 2.10.3.2). */
+static bool defer_while_paused(struct cic *cic)
+{
+	if (cic->grp->dpce && !cic->grp->dpce->paused)
+		return false;
+	cic_mproc_stop(cic);
+	cic->grp->in_doubt = true;
+	return true;
+}
+
 int cic_block(struct cic *cic)
 {
 	if ((cic->blk & CIC_BLK_LOCAL_MAINT) && cic->mproc != CIC_MPROC_UBL)
 		return 0;
 	cic->blk |= CIC_BLK_LOCAL_MAINT;
+	if (defer_while_paused(cic))
+		return 0;
 	LOGPCIC(cic, LOGL_INFO, "local maintenance block\n");
 	mproc_start(cic, CIC_MPROC_BLO);
 	return 0;
@@ -631,6 +644,8 @@ int cic_unblock(struct cic *cic)
 	if (!(cic->blk & CIC_BLK_LOCAL_MAINT) && cic->mproc != CIC_MPROC_BLO)
 		return 0;
 	cic->blk &= ~CIC_BLK_LOCAL_MAINT;
+	if (defer_while_paused(cic))
+		return 0;
 	LOGPCIC(cic, LOGL_INFO, "local maintenance unblock\n");
 	mproc_start(cic, CIC_MPROC_UBL);
 	return 0;
