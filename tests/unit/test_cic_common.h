@@ -101,7 +101,7 @@ static const struct cic_user_ops user_ops = {
 	.lost = user_lost,
 };
 
-static struct isup_up *up_new(uint32_t opc)
+static inline struct isup_up *up_new(uint32_t opc)
 {
 	struct isup_up *up = isup_up_alloc(ctx, opc, MTP3_NI_NATIONAL, &fake_mtp_ops, &mtp);
 
@@ -135,7 +135,7 @@ static void teardown(void)
 }
 
 /* Advance both clocks in 100 ms steps, firing timers as they fall due. */
-static void advance_ms(unsigned long ms)
+static inline void advance_ms(unsigned long ms)
 {
 	while (ms) {
 		unsigned long step = ms > 100 ? 100 : ms;
@@ -149,7 +149,7 @@ static void advance_ms(unsigned long ms)
 }
 
 /* Next captured message, which must be of this type and CIC. */
-static struct isup_msg *take(uint8_t type, uint16_t cic)
+static inline struct isup_msg *take(uint8_t type, uint16_t cic)
 {
 	struct isup_msg *m;
 
@@ -162,7 +162,7 @@ static struct isup_msg *take(uint8_t type, uint16_t cic)
 }
 
 /* cic_send does not take the message: free it after. */
-static int send_free(struct cic *cic, struct isup_msg *msg)
+static inline int send_free(struct cic *cic, struct isup_msg *msg)
 {
 	int rc = cic_send(cic, msg);
 
@@ -176,7 +176,7 @@ static void nothing_sent(void)
 		      mtp.msg[mtp.seen]->cic);
 }
 
-static void inject_from(struct isup_up *up, uint32_t opc, struct isup_msg *msg)
+static inline void inject_from(struct isup_up *up, uint32_t opc, struct isup_msg *msg)
 {
 	uint8_t buf[300];
 	int len = isup_encode(msg, buf, sizeof(buf));
@@ -189,17 +189,17 @@ static void inject_from(struct isup_up *up, uint32_t opc, struct isup_msg *msg)
 	talloc_free(msg);
 }
 
-static void inject(struct isup_up *up, struct isup_msg *msg)
+static inline void inject(struct isup_up *up, struct isup_msg *msg)
 {
 	inject_from(up, PEER_PC, msg);
 }
 
-static void inject_simple(struct isup_up *up, uint8_t type, uint16_t cic)
+static inline void inject_simple(struct isup_up *up, uint8_t type, uint16_t cic)
 {
 	inject(up, isup_msg_simple(ctx, type, cic));
 }
 
-static struct isup_msg *iam_msg(uint16_t cic)
+static inline struct isup_msg *iam_msg(uint16_t cic)
 {
 	struct isup_number called;
 
@@ -207,17 +207,17 @@ static struct isup_msg *iam_msg(uint16_t cic)
 	return isup_msg_iam(ctx, cic, &called, NULL, 10, 0);
 }
 
-static uint64_t ctr(struct cic_group *grp, enum cic_group_ctr idx)
+static inline uint64_t ctr(struct cic_group *grp, enum cic_group_ctr idx)
 {
 	return rate_ctr_group_get_ctr(cic_group_ctrs(grp), idx)->current;
 }
 
-static uint64_t up_ctr(struct isup_up *up, enum isup_up_ctr idx)
+static inline uint64_t up_ctr(struct isup_up *up, enum isup_up_ctr idx)
 {
 	return rate_ctr_group_get_ctr(isup_up_ctrs(up), idx)->current;
 }
 
-static struct cic_group *group_new(struct isup_up *up, const char *name, uint16_t first, uint16_t last)
+static inline struct cic_group *group_new(struct isup_up *up, const char *name, uint16_t first, uint16_t last)
 {
 	struct cic_group *grp = cic_group_alloc(up, name);
 
@@ -229,7 +229,7 @@ static struct cic_group *group_new(struct isup_up *up, const char *name, uint16_
 }
 
 /* MTP-RESUME, then answer every GRS (and RSC for a lone circuit) until the group is reset. */
-static void bring_up(struct isup_up *up, struct cic_group *grp)
+static inline void bring_up(struct isup_up *up, struct cic_group *grp)
 {
 	unsigned rounds;
 
@@ -251,7 +251,7 @@ static void bring_up(struct isup_up *up, struct cic_group *grp)
 	nothing_sent();
 }
 
-static int run_suite(Suite *s)
+static inline int run_suite(Suite *s)
 {
 	SRunner *sr = srunner_create(s);
 	void *log_ctx = talloc_named_const(NULL, 0, "log");
