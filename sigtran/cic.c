@@ -543,8 +543,11 @@ int cic_send(struct cic *cic, struct isup_msg *msg)
 		return -EINVAL;
 	if (cic->fi->state != CIC_ST_OUTGOING_BUSY && cic->fi->state != CIC_ST_INCOMING_BUSY)
 		return -EINVAL;
-	if (msg->type == ISUP_MSGT_IAM)
+	if (msg->type == ISUP_MSGT_IAM) {
+		if (cic->fi->state != CIC_ST_OUTGOING_BUSY)
+			return -EINVAL;
 		cic->iam_sent = true;
+	}
 	return cic_tx_msg(cic, msg);
 }
 

@@ -84,7 +84,7 @@ struct cic_user_ops {
 };
 
 /* Groups (cic.c). A group owns the circuits FIRST..LAST towards one DPC. */
-struct cic_group *cic_group_alloc(struct isup_up *up, const char *name);	/* NULL: bad name, -ENOSPC, -EEXIST */
+struct cic_group *cic_group_alloc(struct isup_up *up, const char *name);	/* NULL: bad name, name taken, CIC_MAX_GROUPS reached */
 void cic_group_free(struct cic_group *grp);	/* owners of busy circuits get lost(41) */
 struct cic_group *cic_group_find(struct isup_up *up, const char *name);
 int cic_group_set_dpc(struct cic_group *grp, uint32_t dpc);			/* -EINVAL, -EBUSY (a circuit busy), -ENOSPC */
