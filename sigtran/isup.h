@@ -329,9 +329,12 @@ struct isup_msg {
 	const uint8_t *raw;
 };
 
-/* Which part of the input a decoder refused, and why. */
+/* Which part of the input a decoder refused, and why. msg_type and cic let
+ * the caller still answer a refused message that frees resources (a REL
+ * is answered with RLC whatever its contents; Q.764 2.9.5). */
 struct isup_err {
-	uint8_t msg_type;
+	int cic;		/* CIC of the refused message, -1 if too short to carry one */
+	uint8_t msg_type;	/* 0 if too short to carry one */
 	int param;		/* parameter name code, or -1 when not parameter-specific */
 	const char *param_name;	/* "" when not parameter-specific */
 	size_t offset;		/* octet offset in the message */

@@ -476,6 +476,8 @@ struct bad {
 
 static const struct bad bads[] = {
 	{ "1100", -1, "shorter than CIC", 0 },
+	{ "11", -1, "shorter than CIC", 0 },
+	{ "", -1, "shorter than CIC", 0 },
 	{ "11000100", ISUP_PAR_FORWARD_CALL_IND, "fixed parameter truncated", 4 },
 	{ "11000100200100", ISUP_PAR_TRANSMISSION_MEDIUM_REQ, "truncated", 7 },
 	{ "1100010020010a00", ISUP_PAR_CALLED_PARTY_NUMBER, "pointer missing", 8 },
@@ -532,6 +534,7 @@ START_TEST(test_errors)
 	if (b->param >= 0)
 		ck_assert_str_eq(err.param_name, isup_param_name(b->param));
 	ck_assert_uint_eq(err.msg_type, n > 2 ? in[2] : 0);
+	ck_assert_int_eq(err.cic, n >= 2 ? ((in[0] | (in[1] << 8)) & 0xfff) : -1);
 }
 END_TEST
 
