@@ -51,6 +51,8 @@ enum m3ua_dest_state {
 void m3ua_as_cfg_init(struct m3ua_as_cfg *cfg, const char *name);
 struct m3ua_as *m3ua_as_alloc(void *ctx, const struct m3ua_as_cfg *cfg,
 			      const struct mtp_user_ops *ops, void *priv);
+/* Bind the MTP user (an AS made from the config gets its user later). */
+void m3ua_as_set_user(struct m3ua_as *as, const struct mtp_user_ops *ops, void *priv);
 /* Frees the AS and every ASP it holds. */
 void m3ua_as_free(struct m3ua_as *as);
 /* Attach an ASP (one AS per ASP). -ENOSPC beyond M3UA_AS_MAX_ASP, -EBUSY if already attached. */
