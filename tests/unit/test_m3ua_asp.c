@@ -33,6 +33,8 @@ struct trace_ent {
 	uint8_t cls, type;
 	uint32_t err_code;	/* ERR: its Error Code */
 	uint8_t sls;		/* DATA: its SLS */
+	uint8_t hb[8];		/* BEAT/BEAT_ACK: Heartbeat Data */
+	uint16_t hb_len;
 };
 
 /* What the MTP users (the AS user and the SG user) were told. */
@@ -67,8 +69,14 @@ static void trace_cb(void *priv, unsigned conn, bool tx, const uint8_t *buf, siz
 		struct mtp_transfer x;
 
 		m3ua_msg_get_u32(&m, M3UA_IEI_ERR_CODE, &t->err_code);
+		const struct m3ua_param *hb = m3ua_msg_find(&m, M3UA_IEI_HEARTBT_DATA);
+
 		if (m3ua_msg_get_pdata(&m, &x) == 0)
 			t->sls = x.sls;
+		if (hb) {
+			t->hb_len = hb->len;
+			memcpy(t->hb, hb->val, hb->len < sizeof(t->hb) ? hb->len : sizeof(t->hb));
+		}
 	}
 }
 
@@ -328,6 +336,12 @@ START_TEST(test_up_active_data_beat)
 	ck_assert_int_eq(m3ua_sg_send_raw(sg[0], 1, beat, sizeof(beat)), 0);
 	run_for(50);
 	ck_assert_uint_eq(count(0, false, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK), beats + 1);
+	ck_assert_uint_eq(last(0, false, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK)->hb_len, 3);
+	ck_assert_mem_eq(last(0, false, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK)->hb, "pee", 3);
+	/* our own BEATs carry data that the SG echoed back unchanged */
+	ck_assert_uint_eq(last(0, false, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT)->hb_len, 4);
+	ck_assert_mem_eq(last(0, true, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK)->hb,
+			 last(0, false, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT)->hb, 4);
 
 	/* ASPIA / ASPAC on command */
 	ck_assert_int_eq(m3ua_asp_inactivate(asp), 0);
