@@ -809,6 +809,7 @@ START_TEST(test_sg_scripted_asp)
 	ck_assert_int_eq(peer.reason, M3UA_DOWN_PEER_CLOSED);
 	run_for(20);
 	ck_assert_int_eq(m3ua_sg_conn_state(sg[0], 1), -ENOENT);
+	ck_assert_uint_eq(m3ua_sg_ctr(sg[0], M3UA_SG_CTR_BAD_FRAME), 1);
 }
 END_TEST
 
