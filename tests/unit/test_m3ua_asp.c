@@ -554,9 +554,13 @@ START_TEST(test_override_failover)
 	ck_assert_uint_eq(as_user.pauses, 2);
 	ck_assert_int_eq(m3ua_as_transfer(as, &x), -ENOTCONN);
 	ck_assert_uint_eq(m3ua_as_ctr(as, M3UA_AS_CTR_TX_NO_ACTIVE), 1);
-	/* reconnect keeps trying with back-off */
+	/* Reconnect keeps trying with exponential back-off: delays drawn from [25,50], [50,100],
+	 * [100,200], [200,400] ms allow at most 3 attempts in the first 375 ms (a fixed 50 ms
+	 * delay would make 7) and at least one. */
 	run_for(300);
 	ck_assert_uint_ge(m3ua_asp_ctr(a0, M3UA_ASP_CTR_RECONNECT), 2);
+	ck_assert_uint_ge(m3ua_asp_ctr(a1, M3UA_ASP_CTR_RECONNECT), 1);
+	ck_assert_uint_le(m3ua_asp_ctr(a1, M3UA_ASP_CTR_RECONNECT), 3);
 	m3ua_as_free(as);
 }
 END_TEST
@@ -823,7 +827,8 @@ int main(void)
 
 	osmo_init_logging2(log_ctx, &gw_log_info);
 	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
-	log_set_log_level(osmo_stderr_target, LOGL_ERROR);
+	log_set_log_level(osmo_stderr_target, getenv("TEST_LOG") ? LOGL_DEBUG : LOGL_ERROR);
+	log_set_print_extended_timestamp(osmo_stderr_target, !!getenv("TEST_LOG"));
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_up_active_data_beat);
