@@ -817,6 +817,52 @@ START_TEST(test_sg_scripted_asp)
 }
 END_TEST
 
+/* A silent SGP: accepts and records, never answers. */
+static struct m3ua_conn *silent_conn;
+static struct raw_peer silent_peer;
+
+static void silent_accept(void *priv, struct m3ua_conn *conn)
+{
+	silent_conn = conn;
+	m3ua_conn_set_ops(conn, &raw_ops, &silent_peer);
+}
+
+/* RFC 4666 4.3.4.1: without ASPUP_ACK, ASPUP is sent again every T(ack) (100 ms here). */
+START_TEST(test_aspup_retransmit)
+{
+	struct m3ua_as *as = make_as(M3UA_TMT_OVERRIDE);
+	struct m3ua_server *srv;
+	struct m3ua_asp_cfg cfg;
+	struct m3ua_asp *asp;
+	unsigned i;
+
+	memset(&silent_peer, 0, sizeof(silent_peer));
+	silent_conn = NULL;
+	ck_assert_int_eq(m3ua_server_listen(&srv, ctx, M3UA_PROTO_TCP, "127.0.0.1", 0, 0, silent_accept, NULL), 0);
+	m3ua_asp_cfg_init(&cfg, "asp0");
+	cfg.proto = M3UA_PROTO_TCP;
+	cfg.remote_port = m3ua_server_port(srv);
+	asp = m3ua_asp_alloc(ctx, &cfg);
+	osmo_tdef_set(m3ua_asp_tdefs(asp), M3UA_T_ACK, 100, OSMO_TDEF_MS);
+	m3ua_as_add_asp(as, asp);
+	m3ua_asp_start(asp);
+	raw_want = 1;
+	ck_assert(run_until(raw_got, &silent_peer, 2000));
+	run_for(350);
+	/* the first at once, then one per 100 ms: 4 in 350 ms, never a burst */
+	ck_assert_uint_ge(silent_peer.n_rx, 3);
+	ck_assert_uint_le(silent_peer.n_rx, 5);
+	for (i = 0; i < silent_peer.n_rx; i++) {
+		ck_assert_uint_eq(silent_peer.cls[i], M3UA_CLS_ASPSM);
+		ck_assert_uint_eq(silent_peer.type[i], M3UA_ASPSM_UP);
+	}
+	ck_assert_int_eq(m3ua_asp_get_state(asp), M3UA_ASP_ST_WAIT_UP_ACK);
+	m3ua_as_free(as);
+	m3ua_conn_close(silent_conn);
+	m3ua_server_close(srv);
+}
+END_TEST
+
 int main(void)
 {
 	void *log_ctx = talloc_named_const(NULL, 0, "log");
@@ -841,6 +887,7 @@ int main(void)
 	tcase_add_test(tc, test_queue_bound);
 	tcase_add_test(tc, test_sg_conn_limit);
 	tcase_add_test(tc, test_sg_scripted_asp);
+	tcase_add_test(tc, test_aspup_retransmit);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
