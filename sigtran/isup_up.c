@@ -117,6 +117,24 @@ struct isup_up *isup_up_alloc(void *ctx, uint32_t opc, uint8_t ni,
 	return up;
 }
 
+int isup_up_set_opc(struct isup_up *up, uint32_t opc, uint8_t ni)
+{
+	if (opc > MTP3_PC_MAX)
+		return -EINVAL;
+	up->opc = opc;
+	up->ni = ni;
+	return 0;
+}
+
+int isup_up_set_mtp(struct isup_up *up, const struct isup_up_mtp_ops *mtp, void *mtp_priv)
+{
+	if (!mtp || !mtp->transfer_req)
+		return -EINVAL;
+	up->mtp = *mtp;
+	up->mtp_priv = mtp_priv;
+	return 0;
+}
+
 void isup_up_free(struct isup_up *up)
 {
 	struct cic_group *grp, *tmp;

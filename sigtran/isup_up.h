@@ -30,6 +30,10 @@ enum isup_up_ctr {
 struct isup_up *isup_up_alloc(void *ctx, uint32_t opc, uint8_t ni,
 			      const struct isup_up_mtp_ops *mtp, void *mtp_priv);
 void isup_up_free(struct isup_up *up);
+/* A daemon makes the user part before it reads its config (the circuit-group nodes need it)
+ * and before its M3UA AS exists: it sets these before the first message. -EINVAL. */
+int isup_up_set_opc(struct isup_up *up, uint32_t opc, uint8_t ni);
+int isup_up_set_mtp(struct isup_up *up, const struct isup_up_mtp_ops *mtp, void *mtp_priv);
 void isup_up_set_user(struct isup_up *up, const struct cic_user_ops *ops, void *priv);
 uint32_t isup_up_opc(const struct isup_up *up);
 struct rate_ctr_group *isup_up_ctrs(struct isup_up *up);

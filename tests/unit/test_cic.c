@@ -28,6 +28,27 @@ static void release_rlc(struct isup_up *up, struct cic *cic)
 	ck_assert(cic_is_idle(cic));
 }
 
+/* Point code and MTP set after allocation, as the daemon does after reading its config. */
+START_TEST(test_set_opc_and_mtp_later)
+{
+	static const struct isup_up_mtp_ops none = { .transfer_req = NULL };
+	struct isup_up *up = up_new(0);
+	struct cic_group *grp = group_new(up, "g", 1, 2);
+	struct cic *cic = NULL;
+
+	ck_assert_int_eq(isup_up_set_opc(up, MTP3_PC_MAX + 1, MTP3_NI_NATIONAL), -EINVAL);
+	ck_assert_int_eq(isup_up_set_mtp(up, &none, &mtp), -EINVAL);
+	ck_assert_int_eq(isup_up_set_opc(up, OUR_PC, MTP3_NI_NATIONAL), 0);
+	ck_assert_int_eq(isup_up_set_mtp(up, &fake_mtp_ops, &mtp), 0);
+	ck_assert_uint_eq(isup_up_opc(up), OUR_PC);
+	mtp.opc = OUR_PC;	/* the fake MTP asserts every message carries this OPC */
+	bring_up(up, grp);
+	ck_assert_int_eq(cic_hunt(grp, &user.owner, &cic), 0);
+	release_rlc(up, cic);
+	isup_up_free(up);
+}
+END_TEST
+
 START_TEST(test_hunting_orders)
 {
 	static const struct {
@@ -505,6 +526,7 @@ int main(void)
 	TCase *tc = tcase_create("calls");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_set_opc_and_mtp_later);
 	tcase_add_test(tc, test_hunting_orders);
 	tcase_add_test(tc, test_hunting_lru_and_blocked);
 	tcase_add_test(tc, test_outgoing_call_release);
