@@ -130,6 +130,7 @@ def main():
         run_uac("100rel when required (reliable 180, PRACK)", "uac_100rel.xml", 1000)
         run_uac("Session-Expires below Min-SE -> 422", "uac_session_small.xml", 1000)
         run_uac("untrusted source -> 403", "uac_untrusted.xml", 1000, local_ip="127.0.0.2")
+        run_uac("session refresh by UPDATE and re-INVITE keeps the call", "uac_refresh.xml", 1000, timeout=15)
         run_uac("session timer expiry releases the call", "uac_session_timer.xml", 1000, timeout=15)
 
         # malformed requests (a bad CSeq; no CSeq at all) get a stateless 400
@@ -140,18 +141,20 @@ def main():
                            "%sContent-Length: 0\r\n\r\n" % (i, i, cseq))
             check(resp.startswith("SIP/2.0 400"), "malformed INVITE -> 400 (%r)" % resp[:30])
 
-        c = h.wait_for("dialogs:freed", c0.get("dialogs:freed", 0) + 12)
+        c = h.wait_for("dialogs:freed", c0.get("dialogs:freed", 0) + 14)
         time.sleep(0.6)
         c = h.counters()
         d = {k: v - c0.get(k, 0) for k, v in c.items()}
         print(" ".join("%s=%d" % kv for kv in sorted(d.items()) if kv[1]))
-        check(d["ev:invite"] == 12, "INVITE events: 2 each for basic, 486, CANCEL, BYE-from-us, 100rel, timer (%d)"
-              % d["ev:invite"])
-        check(d["rx:invite"] == 18, "INVITEs received: 12 + 2 refused + 2 untrusted + 2 too small (%d)" % d["rx:invite"])
+        check(d["ev:invite"] == 14, "INVITE events: 2 each for basic, 486, CANCEL, BYE-from-us, 100rel, refresh, "
+              "timer (%d)" % d["ev:invite"])
+        check(d["rx:invite"] == 22, "INVITEs received: 14 + 2 re-INVITEs + 2 refused + 2 untrusted + 2 too small (%d)"
+              % d["rx:invite"])
+        check(d["rx:update"] == 2, "UPDATE refreshes received == 2")
         check(d["refused:admission"] == 2, "refused:admission == 2")
         check(d["refused:untrusted"] >= 2, "refused:untrusted >= 2")
         check(d["ev:cancel"] == 2, "CANCEL events == 2")
-        check(d["harness:bye-sent"] == 2 and d["ev:bye"] == 4, "BYE sent by the call layer 2, BYE events 4 (basic, 100rel)")
+        check(d["harness:bye-sent"] == 2 and d["ev:bye"] == 6, "BYE sent by the call layer 2, BYE events 6 (basic, 100rel, refresh)")
         check(d["ev:session-expired"] == 2 and d["session:expired"] == 2, "session timer expiries == 2")
         check(d["rx:prack"] == 2, "PRACK received == 2")
         check(d["rx:options"] == 2, "OPTIONS received == 2")
