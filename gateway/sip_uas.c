@@ -265,22 +265,42 @@ static void redirect(struct sip_stack *stk, msg_t *msg, sip_t *sip, const struct
 	sip_ctr_inc(stk->fe, SIP_CTR_REDIRECTED);
 }
 
-static void forward(struct sip_stack *stk, msg_t *msg, sip_t *sip, const struct sip_refusal *ref)
+/* RFC 3261 16.11 stateless forward to next_hop (NULL: by the Request-URI). Max-Forwards is
+ * decremented (16.6 step 3), 483 at zero; a shed INVITE is marked so it is never shed twice. */
+static void forward(struct sip_stack *stk, msg_t *msg, sip_t *sip, const char *next_hop, bool mark_shed)
 {
 	char mf[24];
 
-	/* RFC 3261 16.6 step 3 (stateless proxy): Max-Forwards decremented, 483 at zero */
 	if (sip->sip_max_forwards && sip->sip_max_forwards->mf_count == 0) {
-		treply(stk, msg, SIP_483_TOO_MANY_HOPS, TAG_END());
+		if (sip->sip_request->rq_method == sip_method_ack)
+			msg_destroy(msg);
+		else
+			treply(stk, msg, SIP_483_TOO_MANY_HOPS, TAG_END());
 		return;
 	}
 	snprintf(mf, sizeof(mf), "%lu", sip->sip_max_forwards ? sip->sip_max_forwards->mf_count - 1 : 69);
 	if (sip->sip_max_forwards)
 		msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_max_forwards);
-	nta_msg_tsend(stk->agent, msg, sip_url_str(ref->next_hop), SIPTAG_MAX_FORWARDS_STR(mf),
-		      SIPTAG_HEADER_STR("X-Gw-Shed: 1"), TAG_END());
-	sip_ctr_inc(stk->fe, SIP_CTR_FORWARDED);
+	nta_msg_tsend(stk->agent, msg, sip_url_str(next_hop), SIPTAG_MAX_FORWARDS_STR(mf),
+		      TAG_IF(mark_shed, SIPTAG_HEADER_STR("X-Gw-Shed: 1")), TAG_END());
+	if (mark_shed)
+		sip_ctr_inc(stk->fe, SIP_CTR_FORWARDED);
 	sip_ctr_inc(stk->fe, SIP_CTR_TX_REQUEST);
+}
+
+/* Is the Request-URI one of our listening addresses? */
+static bool ruri_is_local(const struct sip_stack *stk, const url_t *u)
+{
+	const struct sip_fe_cfg *cfg = &stk->fe->cfg;
+	unsigned port = u->url_port ? (unsigned)atoi(u->url_port) : 5060;
+	unsigned i;
+
+	if (!u->url_host)
+		return true;
+	for (i = 0; i < cfg->num_listen; i++)
+		if (cfg->listen[i].port == port && !strcmp(cfg->listen[i].host, u->url_host))
+			return true;
+	return false;
 }
 
 /* --- the UAS side of one call --- */
@@ -472,7 +492,7 @@ static void rx_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, struct ci_b
 		break;
 	case SIP_ADMIT_FORWARD:
 		if (ref.next_hop[0]) {
-			forward(stk, msg, sip, &ref);
+			forward(stk, msg, sip, ref.next_hop, true);
 			return;
 		}
 		break;
@@ -508,6 +528,13 @@ int sip_uas_agent_cb(struct sip_stack *stk, nta_agent_t *agent, msg_t *msg, sip_
 			msg_destroy(msg);
 		else
 			treply(stk, msg, SIP_403_FORBIDDEN, TAG_END());
+		return 0;
+	}
+
+	/* In-dialog requests of a call we forwarded statelessly (ACK, BYE, re-INVITE) may reach us when
+	 * the peer's Contact is reached through us: we are a stateless proxy for them. */
+	if (sip->sip_to->a_tag && !ruri_is_local(stk, sip->sip_request->rq_url)) {
+		forward(stk, msg, sip, NULL, false);
 		return 0;
 	}
 
