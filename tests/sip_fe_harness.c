@@ -24,7 +24,9 @@
 /* What the harness call layer does, by the first digit of the called number:
  * 1xxx: 180 then 200 (SDP echo) after answer_ms      2xxx: 486 with Q.850 cause 17
  * 3xxx: refused by the admission hook (503, Retry-After, oc on the Via)
- * 4xxx: 200 at once, then BYE from us after bye_ms    5xxx: 180 only (the peer cancels) */
+ * 4xxx: 200 at once, then BYE from us after bye_ms    5xxx: 180 only (the peer cancels)
+ * 6xxx: shed by a 302 to -R URI                        7xxx: shed by stateless forward to -F URI
+ * A call marked as shed once already is refused (503), never shed again. */
 
 enum hx_ctr {
 	HX_EV_INVITE, HX_EV_ACK, HX_EV_CANCEL, HX_EV_BYE, HX_EV_PROGRESS, HX_EV_ANSWER, HX_EV_FAILURE,
@@ -95,9 +97,22 @@ static const char *called(const struct sip_call_info *ci)
 	return ci->ruri_user[0] ? ci->ruri_user : ci->to_user;
 }
 
+static const char *redirect_uri = "sip:peer@127.0.0.1:5999";
+static const char *forward_uri;
+
 static enum sip_admit admit_cb(void *priv, const struct sip_call_info *ci, struct sip_refusal *ref)
 {
-	if (called(ci)[0] != '3')
+	char d = called(ci)[0];
+
+	if (d == '6' && !ci->already_shed) {
+		snprintf(ref->contact, sizeof(ref->contact), "%s", redirect_uri);
+		return SIP_ADMIT_REDIRECT;
+	}
+	if (d == '7' && forward_uri && !ci->already_shed) {
+		snprintf(ref->next_hop, sizeof(ref->next_hop), "%s", forward_uri);
+		return SIP_ADMIT_FORWARD;
+	}
+	if (d != '3' && d != '6' && d != '7')
 		return SIP_ADMIT_ACCEPT;
 	ref->status = 503;
 	ref->retry_after = 30;
@@ -250,7 +265,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: sip_fe_harness -p PORT [-t CIDR]... [-a ANSWER_MS] [-b BYE_MS] [-H HOLD_MS]\n"
 			"       [-o OUT_URI -n N] [-P OPTIONS_URI] [-e SESSION_EXPIRES] [-m MIN_SE] [-r never|required|supported]\n"
-			"       [-d MAX_DIALOGS] [-q EVQ_LEN]\n");
+			"       [-d MAX_DIALOGS] [-q EVQ_LEN] [-R REDIRECT_URI] [-F FORWARD_URI]\n");
 	exit(2);
 }
 
@@ -265,7 +280,7 @@ int main(int argc, char **argv)
 	sip_fe_cfg_defaults(&cfg);
 	cfg.session_expires = 0;
 	cfg.overload = overload_cb;
-	while ((opt = getopt(argc, argv, "p:t:a:b:H:o:n:P:e:m:r:d:q:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:t:a:b:H:o:n:P:e:m:r:d:q:R:F:")) != -1) {
 		switch (opt) {
 		case 'p':
 			port = atoi(optarg);
@@ -313,6 +328,12 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			cfg.event_queue_len = atoi(optarg);
+			break;
+		case 'R':
+			redirect_uri = optarg;
+			break;
+		case 'F':
+			forward_uri = optarg;
 			break;
 		default:
 			usage();

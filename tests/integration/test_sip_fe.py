@@ -18,6 +18,7 @@ SCEN = os.path.join(ROOT, "sipp-scenarios")
 PORT = 15060
 UAS_PORT = 15062
 OUT_PORT = 15064
+FWD_PORT = 15066
 SIPP_PORT = 15070
 
 failures = []
@@ -118,7 +119,8 @@ def main():
         print("skipped: %s not built (run make first)" % HARNESS)
         return 77
 
-    h = Harness(PORT, ["-t", "127.0.0.1/32", "-m", "2", "-a", "20", "-b", "200"])
+    h = Harness(PORT, ["-t", "127.0.0.1/32", "-m", "2", "-a", "20", "-b", "200",
+                       "-F", "sip:127.0.0.1:%d" % FWD_PORT])
     try:
         c0 = h.counters()
         run_uac("answered call", "uac_basic.xml", 1000)
@@ -132,6 +134,21 @@ def main():
         run_uac("untrusted source -> 403", "uac_untrusted.xml", 1000, local_ip="127.0.0.2")
         run_uac("session refresh by UPDATE and re-INVITE keeps the call", "uac_refresh.xml", 1000, timeout=15)
         run_uac("session timer expiry releases the call", "uac_session_timer.xml", 1000, timeout=15)
+
+        run_uac("shed by 302, Contact marked gw-shed", "uac_redirect.xml", 6000)
+        fwd = subprocess.Popen(["sipp", "-sf", os.path.join(SCEN, "uas_forwarded.xml"), "-i", "127.0.0.1", "-p",
+                                str(FWD_PORT), "-m", "2", "-timeout", "15s", "-timeout_error", "-nostdin"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.5)
+        run_uac("shed by stateless forward: call completes through the peer", "uac_basic.xml", 7000)
+        try:
+            out = fwd.communicate(timeout=20)[0]
+        except subprocess.TimeoutExpired:
+            fwd.kill()
+            out = fwd.communicate()[0]
+        ok = re.search(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", out)
+        check(fwd.returncode == 0 and ok and int(ok.group(1)) == 2,
+              "peer behind the forward saw X-Gw-Shed and Max-Forwards 69: rc=%s" % fwd.returncode)
 
         # malformed requests (a bad CSeq; no CSeq at all) get a stateless 400
         for i, cseq in enumerate(("CSeq: abc INVITE\r\n", "")):
@@ -148,8 +165,9 @@ def main():
         print(" ".join("%s=%d" % kv for kv in sorted(d.items()) if kv[1]))
         check(d["ev:invite"] == 14, "INVITE events: 2 each for basic, 486, CANCEL, BYE-from-us, 100rel, refresh, "
               "timer (%d)" % d["ev:invite"])
-        check(d["rx:invite"] == 22, "INVITEs received: 14 + 2 re-INVITEs + 2 refused + 2 untrusted + 2 too small (%d)"
-              % d["rx:invite"])
+        check(d["rx:invite"] == 26, "INVITEs received: 14 + 2 re-INVITEs + 2 refused + 2 untrusted + 2 too small "
+              "+ 2 redirected + 2 forwarded (%d)" % d["rx:invite"])
+        check(d["redirected"] == 2 and d["forwarded"] == 2, "redirected == 2, forwarded == 2")
         check(d["rx:update"] == 2, "UPDATE refreshes received == 2")
         check(d["refused:admission"] == 2, "refused:admission == 2")
         check(d["refused:untrusted"] >= 2, "refused:untrusted >= 2")
