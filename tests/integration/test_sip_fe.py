@@ -32,8 +32,10 @@ def check(cond, what):
 
 class Harness:
     def __init__(self, port, args):
+        self.err = open(os.devnull if not os.environ.get("SIP_FE_HARNESS_LOG") else
+                        os.environ["SIP_FE_HARNESS_LOG"] + ".%d" % port, "w")
         self.p = subprocess.Popen([HARNESS, "-p", str(port)] + args, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, text=True)
+                                  stderr=self.err, text=True)
         line = self.p.stdout.readline()
         if line.strip() != "ready":
             self.stop()
@@ -70,6 +72,9 @@ class Harness:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 out = self.p.communicate()[0]
+            # a clean stop frees everything; sanitizer builds fail the exit code otherwise
+            check(self.p.returncode == 0, "harness stopped cleanly (exit %s)" % self.p.returncode)
+            self.err.close()
             return out
         return ""
 
