@@ -53,7 +53,7 @@ struct hcall {
 static void *ctx;
 static struct sip_fe *fe;
 static LLIST_HEAD(calls);
-static unsigned answer_ms = 20, bye_ms = 200, hold_ms = 500;
+static unsigned answer_ms = 20, bye_ms = 200, hold_ms = 500, cancel_ms;
 static volatile sig_atomic_t want_dump, want_quit;
 static uint32_t next_out_ref = 1;
 static const char *out_uri;
@@ -83,6 +83,10 @@ static void hcall_timer_cb(void *data)
 	switch (c->action) {
 	case 1:
 		sip_fe_respond(fe, c->ref, 200, NULL, c->sdp, 0);
+		break;
+	case 8:
+		/* outgoing call given up before the answer */
+		sip_fe_cancel(fe, c->ref, 19);
 		break;
 	default:
 		/* 4xxx and our outgoing calls: release from this side */
@@ -144,13 +148,15 @@ static void place_outgoing(void)
 	struct hcall *c = talloc_zero(ctx, struct hcall);
 
 	c->ref = next_out_ref++;
-	c->action = 9;
+	c->action = cancel_ms ? 8 : 9;
 	osmo_timer_setup(&c->timer, hcall_timer_cb, c);
 	llist_add_tail(&c->list, &calls);
 	if (sip_fe_invite(fe, c->ref, &req) < 0) {
 		hcall_free(c);
 		return;
 	}
+	if (cancel_ms)
+		osmo_timer_schedule(&c->timer, cancel_ms / 1000, (cancel_ms % 1000) * 1000);
 	hx[HX_OUT_PLACED]++;
 }
 
@@ -207,6 +213,10 @@ static void event_cb(void *priv, const struct sip_event *ev)
 		break;
 	case SIP_EV_ANSWER:
 		hx[HX_EV_ANSWER]++;
+		if (c) {
+			c->action = 9;
+			osmo_timer_del(&c->timer);
+		}
 		if (c)
 			osmo_timer_schedule(&c->timer, hold_ms / 1000, (hold_ms % 1000) * 1000);
 		break;
@@ -264,7 +274,7 @@ static void sig(int s)
 static void usage(void)
 {
 	fprintf(stderr, "usage: sip_fe_harness -p PORT [-t CIDR]... [-a ANSWER_MS] [-b BYE_MS] [-H HOLD_MS]\n"
-			"       [-o OUT_URI -n N] [-P OPTIONS_URI] [-e SESSION_EXPIRES] [-m MIN_SE] [-r never|required|supported]\n"
+			"       [-o OUT_URI -n N [-C CANCEL_MS]] [-P OPTIONS_URI] [-e SESSION_EXPIRES] [-m MIN_SE] [-r never|required|supported]\n"
 			"       [-d MAX_DIALOGS] [-q EVQ_LEN] [-R REDIRECT_URI] [-F FORWARD_URI]\n");
 	exit(2);
 }
@@ -280,7 +290,7 @@ int main(int argc, char **argv)
 	sip_fe_cfg_defaults(&cfg);
 	cfg.session_expires = 0;
 	cfg.overload = overload_cb;
-	while ((opt = getopt(argc, argv, "p:t:a:b:H:o:n:P:e:m:r:d:q:R:F:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:t:a:b:H:o:n:C:P:e:m:r:d:q:R:F:")) != -1) {
 		switch (opt) {
 		case 'p':
 			port = atoi(optarg);
@@ -308,6 +318,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			out_calls = atoi(optarg);
+			break;
+		case 'C':
+			cancel_ms = atoi(optarg);
 			break;
 		case 'P':
 			options_uri = optarg;

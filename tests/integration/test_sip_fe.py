@@ -129,6 +129,7 @@ def main():
     try:
         c0 = h.counters()
         run_uac("answered call", "uac_basic.xml", 1000)
+        run_uac("answered call over TCP", "uac_basic.xml", 1000, extra=("-t", "t1"))
         run_uac("486 with Reason Q.850 cause 17", "uac_busy.xml", 2000)
         run_uac("admission 503 with Retry-After and oc on the Via", "uac_refused.xml", 3000)
         run_uac("CANCEL before answer -> 487", "uac_cancel.xml", 5000)
@@ -163,21 +164,21 @@ def main():
                            "%sContent-Length: 0\r\n\r\n" % (i, i, cseq))
             check(resp.startswith("SIP/2.0 400"), "malformed INVITE -> 400 (%r)" % resp[:30])
 
-        c = h.wait_for("dialogs:freed", c0.get("dialogs:freed", 0) + 14)
+        c = h.wait_for("dialogs:freed", c0.get("dialogs:freed", 0) + 16)
         time.sleep(0.6)
         c = h.counters()
         d = {k: v - c0.get(k, 0) for k, v in c.items()}
         print(" ".join("%s=%d" % kv for kv in sorted(d.items()) if kv[1]))
-        check(d["ev:invite"] == 14, "INVITE events: 2 each for basic, 486, CANCEL, BYE-from-us, 100rel, refresh, "
-              "timer (%d)" % d["ev:invite"])
-        check(d["rx:invite"] == 26, "INVITEs received: 14 + 2 re-INVITEs + 2 refused + 2 untrusted + 2 too small "
+        check(d["ev:invite"] == 16, "INVITE events: 2 each for basic UDP and TCP, 486, CANCEL, BYE-from-us, 100rel, "
+              "refresh, timer (%d)" % d["ev:invite"])
+        check(d["rx:invite"] == 28, "INVITEs received: 16 + 2 re-INVITEs + 2 refused + 2 untrusted + 2 too small "
               "+ 2 redirected + 2 forwarded (%d)" % d["rx:invite"])
         check(d["redirected"] == 2 and d["forwarded"] == 2, "redirected == 2, forwarded == 2")
         check(d["rx:update"] == 2, "UPDATE refreshes received == 2")
         check(d["refused:admission"] == 2, "refused:admission == 2")
         check(d["refused:untrusted"] >= 2, "refused:untrusted >= 2")
         check(d["ev:cancel"] == 2, "CANCEL events == 2")
-        check(d["harness:bye-sent"] == 2 and d["ev:bye"] == 6, "BYE sent by the call layer 2, BYE events 6 (basic, 100rel, refresh)")
+        check(d["harness:bye-sent"] == 2 and d["ev:bye"] == 8, "BYE sent by the call layer 2, BYE events 8 (basic UDP/TCP, 100rel, refresh)")
         check(d["ev:session-expired"] == 2 and d["session:expired"] == 2, "session timer expiries == 2")
         check(d["rx:prack"] == 2, "PRACK received == 2")
         check(d["rx:options"] == 2, "OPTIONS received == 2")
@@ -222,6 +223,31 @@ def main():
         check(c["harness:bye-sent"] == 3 and c["ev:terminated"] == 3 and c["gauge:dialogs"] == 0,
               "3 BYEs from us, 3 TERMINATED, no dialog left")
         check(c["options:status"] == 200, "OPTIONS probe result 200")
+    finally:
+        h.stop()
+        if uas.poll() is None:
+            uas.kill()
+            uas.wait()
+
+    # outgoing calls given up before the answer: CANCEL with Reason, 487, FAILURE then TERMINATED
+    uas = subprocess.Popen(["sipp", "-sf", os.path.join(SCEN, "uas_cancel.xml"), "-i", "127.0.0.1", "-p",
+                            str(UAS_PORT), "-m", "2", "-timeout", "20s", "-timeout_error", "-nostdin"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(0.5)
+    h = Harness(OUT_PORT, ["-o", "sip:2000@127.0.0.1:%d" % UAS_PORT, "-n", "2", "-C", "300"])
+    try:
+        try:
+            out = uas.communicate(timeout=25)[0]
+        except subprocess.TimeoutExpired:
+            uas.kill()
+            out = uas.communicate()[0]
+        ok = re.search(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", out)
+        check(uas.returncode == 0 and ok and int(ok.group(1)) == 2,
+              "outgoing calls cancelled at the SIPp UAS: rc=%s successful=%s" % (uas.returncode, ok and ok.group(1)))
+        c = h.wait_for("ev:terminated", 2)
+        check(c["ev:failure"] == 2 and c["failure:status"] == 487 and c["ev:answer"] == 0,
+              "2 FAILURE events with 487, no answer")
+        check(c["ev:terminated"] == 2 and c["gauge:dialogs"] == 0, "2 TERMINATED, no dialog left")
     finally:
         h.stop()
         if uas.poll() is None:
