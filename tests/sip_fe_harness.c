@@ -40,6 +40,7 @@ static const char *const hx_name[] = {
 };
 static unsigned long hx[_NUM_HX];
 static int last_options_status = -1;
+static int last_options_oc = -1;
 static int last_failure_status = -1;
 
 struct hcall {
@@ -131,7 +132,7 @@ static enum sip_admit admit_cb(void *priv, const struct sip_call_info *ci, struc
 static void overload_cb(void *priv, struct sip_oc *oc)
 {
 	oc->present = 1;
-	oc->oc = 0;
+	oc->oc = 10;
 	oc->validity_ms = 1000;
 	oc->seq = 1000;
 	strcpy(oc->algo, "loss");
@@ -230,6 +231,7 @@ static void event_cb(void *priv, const struct sip_event *ev)
 	case SIP_EV_OPTIONS_RESULT:
 		hx[HX_EV_OPTIONS]++;
 		last_options_status = ev->status;
+		last_options_oc = ev->oc.present ? (int)ev->oc.oc : -1;
 		return;
 	case SIP_EV_TERMINATED:
 		hx[HX_EV_TERMINATED]++;
@@ -258,6 +260,7 @@ static void dump(void)
 	printf("gauge:dialogs %u\n", sip_fe_dialogs(fe));
 	printf("harness:calls %u\n", (unsigned)llist_count(&calls));
 	printf("options:status %d\n", last_options_status);
+	printf("options:oc %d\n", last_options_oc);
 	printf("failure:status %d\n", last_failure_status);
 	printf("--\n");
 	fflush(stdout);

@@ -222,7 +222,7 @@ def main():
         check(c["ev:answer"] == 3 and c["ev:progress"] == 3, "3 answers, 3 progress events")
         check(c["harness:bye-sent"] == 3 and c["ev:terminated"] == 3 and c["gauge:dialogs"] == 0,
               "3 BYEs from us, 3 TERMINATED, no dialog left")
-        check(c["options:status"] == 200, "OPTIONS probe result 200")
+        check(c["options:status"] == 200 and c["options:oc"] == 10, "OPTIONS probe result 200, oc=10 read from the Via")
     finally:
         h.stop()
         if uas.poll() is None:
