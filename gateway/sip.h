@@ -125,8 +125,10 @@ struct sip_invite_req {
 enum sip_event_type {
 	SIP_EV_INVITE,		/* new incoming call: ci */
 	SIP_EV_ACK,		/* ACK to our 2xx */
-	SIP_EV_CANCEL,		/* peer cancelled before answer; 487 already sent */
-	SIP_EV_BYE,		/* peer released; q850_cause from Reason (0 = none); 200 already sent */
+	SIP_EV_CANCEL,		/* peer cancelled before answer; 487 already sent (status 504: a
+				 * reliable provisional was never PRACKed) */
+	SIP_EV_BYE,		/* peer released; q850_cause from Reason (0 = none); 200 already sent.
+				 * status 408: no ACK came for our 2xx, we sent the BYE ourselves */
 	SIP_EV_PROGRESS,	/* 18x to our INVITE: status, sdp (may be empty) */
 	SIP_EV_ANSWER,		/* 2xx to our INVITE, ACK sent: sdp */
 	SIP_EV_FAILURE,		/* final >= 300 to our INVITE (or 408/503 locally): status, q850_cause */
@@ -196,7 +198,13 @@ struct sip_fe *sip_fe_start(void *ctx, const struct sip_fe_cfg *cfg, sip_admit_f
 void sip_fe_stop(struct sip_fe *fe);
 
 /* main -> SIP thread commands. 0 or -ENOSPC (command queue full, state-creating commands only),
- * -EINVAL, -ENOMEM. Commands on unknown refs are ignored in the SIP thread. */
+ * -EINVAL, -ENOMEM. Commands on unknown refs are ignored in the SIP thread.
+ * respond: incoming call before the final answer: 18x (reliable when 100rel applies), 2xx with SDP
+ *   (then SIP_EV_ACK), >= 300 (then SIP_EV_TERMINATED).
+ * bye: established call -> BYE; unanswered incoming call -> 480; outgoing before answer -> CANCEL.
+ * invite: call_ref chosen by the caller, SIP_REF_INCOMING clear; ends in ANSWER or FAILURE.
+ * cancel: outgoing call before the answer (after it: BYE); the INVITE then fails with 487.
+ * options: probe; SIP_EV_OPTIONS_RESULT with probe_ref as call_ref, status and the peer's oc. */
 int sip_fe_respond(struct sip_fe *fe, uint32_t call_ref, int status, const char *reason, const char *sdp,
 		   int q850_cause);
 int sip_fe_bye(struct sip_fe *fe, uint32_t call_ref, int q850_cause);
