@@ -68,8 +68,8 @@ struct sip_fe_cfg {
 enum sip_admit {
 	SIP_ADMIT_ACCEPT,
 	SIP_ADMIT_REJECT,	/* stateless response, status from sip_refusal (503 etc) */
-	SIP_ADMIT_REDIRECT,	/* stateless 302 to sip_refusal.contact */
-	SIP_ADMIT_FORWARD,	/* stateless forward to sip_refusal.next_hop */
+	SIP_ADMIT_REDIRECT,	/* stateless 302 to sip_refusal.contact, shed_mark added to it */
+	SIP_ADMIT_FORWARD,	/* stateless forward to sip_refusal.next_hop, shed_mark on the Request-URI */
 };
 
 /* Filled by the admission hook when it does not accept */
@@ -81,6 +81,7 @@ struct sip_refusal {
 	char contact[256];	/* 302 target URI */
 	char next_hop[256];	/* stateless forward: sip:host:port;transport=... */
 	int q850_cause;		/* >0: Reason: Q.850;cause=N */
+	char shed_mark[64];	/* redirect/forward: "x-gw-shed=<site>" (adm_shed_mark()); "" = "x-gw-shed" */
 };
 
 /* Strings point into the event (valid until the callback returns) or, for the admission hook,
@@ -106,7 +107,7 @@ struct sip_call_info {
 	enum sip_transport src_tp;
 	const char *call_id;
 	int max_forwards;	/* -1 when absent */
-	int already_shed;	/* redirected or forwarded once by a site already */
+	int already_shed;	/* x-gw-shed parameter on the Request-URI or a Via: shed once already */
 	int rel100_required;	/* Require: 100rel */
 };
 

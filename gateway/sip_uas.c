@@ -126,6 +126,25 @@ static const char *unknown_header(const sip_t *sip, const char *name)
 	return NULL;
 }
 
+/* A site that sheds a call marks it; the mark may come back on the Request-URI (forward, or a
+ * 302 Contact the caller followed) or on a Via (docs/admission.md) */
+#define SHED_PARAM "x-gw-shed"
+
+static bool via_has_shed_mark(const sip_t *sip)
+{
+	const sip_via_t *v;
+
+	for (v = sip->sip_via; v; v = v->v_next)
+		if (msg_header_find_param(v->v_common, SHED_PARAM))
+			return true;
+	return false;
+}
+
+static const char *shed_mark(const struct sip_refusal *ref)
+{
+	return ref->shed_mark[0] ? ref->shed_mark : SHED_PARAM;
+}
+
 /* cpc= as a URI parameter (tel:) or inside the user part (sip:+33...;cpc=x@host;user=phone) */
 static bool find_cpc(const url_t *url, char *out, size_t outlen)
 {
@@ -165,8 +184,7 @@ static void ci_fill(struct ci_buf *b, msg_t *msg, const sip_t *sip)
 	ci->ruri_host = ru->url_host && !ci->ruri_is_tel ? ru->url_host : "";
 	ci->ruri_user_phone = ru->url_params && url_has_param(ru, "user=phone");
 	ci->ruri_sos = su_casenmatch(b->ruri, "urn:service:sos", 15);
-	ci->already_shed = unknown_header(sip, "X-Gw-Shed") != NULL
-			   || (ru->url_params && url_has_param(ru, "gw-shed"));
+	ci->already_shed = (ru->url_params && url_has_param(ru, SHED_PARAM)) || via_has_shed_mark(sip);
 	ci->to_user = sip->sip_to->a_url->url_user ? sip->sip_to->a_url->url_user : "";
 	ci->from_user = sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "";
 	disp = sip->sip_from->a_display ? sip->sip_from->a_display : "";
@@ -256,10 +274,10 @@ static void refuse(struct sip_stack *stk, msg_t *msg, sip_t *sip, const struct s
 
 static void redirect(struct sip_stack *stk, msg_t *msg, sip_t *sip, const struct sip_refusal *ref)
 {
-	char contact[300];
+	char contact[sizeof(((struct sip_refusal *)0)->contact) + sizeof(((struct sip_refusal *)0)->shed_mark) + 4];
 
-	/* the gw-shed parameter tells the next site this call was shed once already */
-	snprintf(contact, sizeof(contact), "<%s;gw-shed>", ref->contact);
+	/* the mark tells the next site this call was shed once already */
+	snprintf(contact, sizeof(contact), "<%s;%s>", ref->contact, shed_mark(ref));
 	sip_oc_to_via(msg, sip, &ref->oc);
 	treply(stk, msg, SIP_302_MOVED_TEMPORARILY, SIPTAG_CONTACT_STR(contact), TAG_END());
 	sip_ctr_inc(stk->fe, SIP_CTR_REDIRECTED);
@@ -267,7 +285,7 @@ static void redirect(struct sip_stack *stk, msg_t *msg, sip_t *sip, const struct
 
 /* RFC 3261 16.11 stateless forward to next_hop (NULL: by the Request-URI). Max-Forwards is
  * decremented (16.6 step 3), 483 at zero; a shed INVITE is marked so it is never shed twice. */
-static void forward(struct sip_stack *stk, msg_t *msg, sip_t *sip, const char *next_hop, bool mark_shed)
+static void forward(struct sip_stack *stk, msg_t *msg, sip_t *sip, const char *next_hop, const char *mark)
 {
 	char mf[24];
 
@@ -281,9 +299,13 @@ static void forward(struct sip_stack *stk, msg_t *msg, sip_t *sip, const char *n
 	snprintf(mf, sizeof(mf), "%lu", sip->sip_max_forwards ? sip->sip_max_forwards->mf_count - 1 : 69);
 	if (sip->sip_max_forwards)
 		msg_header_remove(msg, (msg_pub_t *)sip, (msg_header_t *)sip->sip_max_forwards);
-	nta_msg_tsend(stk->agent, msg, sip_url_str(next_hop), SIPTAG_MAX_FORWARDS_STR(mf),
-		      TAG_IF(mark_shed, SIPTAG_HEADER_STR("X-Gw-Shed: 1")), TAG_END());
-	if (mark_shed)
+	if (mark) {
+		/* the Request-URI is re-encoded from its parsed form after the change */
+		url_param_add(msg_home(msg), sip->sip_request->rq_url, su_strdup(msg_home(msg), mark));
+		msg_fragment_clear(sip->sip_request->rq_common);
+	}
+	nta_msg_tsend(stk->agent, msg, sip_url_str(next_hop), SIPTAG_MAX_FORWARDS_STR(mf), TAG_END());
+	if (mark)
 		sip_ctr_inc(stk->fe, SIP_CTR_FORWARDED);
 	sip_ctr_inc(stk->fe, SIP_CTR_TX_REQUEST);
 }
@@ -492,7 +514,7 @@ static void rx_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, struct ci_b
 		break;
 	case SIP_ADMIT_FORWARD:
 		if (ref.next_hop[0]) {
-			forward(stk, msg, sip, ref.next_hop, true);
+			forward(stk, msg, sip, ref.next_hop, shed_mark(&ref));
 			return;
 		}
 		break;
@@ -534,7 +556,7 @@ int sip_uas_agent_cb(struct sip_stack *stk, nta_agent_t *agent, msg_t *msg, sip_
 	/* In-dialog requests of a call we forwarded statelessly (ACK, BYE, re-INVITE) may reach us when
 	 * the peer's Contact is reached through us: we are a stateless proxy for them. */
 	if (sip->sip_to->a_tag && !ruri_is_local(stk, sip->sip_request->rq_url)) {
-		forward(stk, msg, sip, NULL, false);
+		forward(stk, msg, sip, NULL, NULL);
 		return 0;
 	}
 
