@@ -111,10 +111,12 @@ static enum sip_admit admit_cb(void *priv, const struct sip_call_info *ci, struc
 
 	if (d == '6' && !ci->already_shed) {
 		snprintf(ref->contact, sizeof(ref->contact), "%s", redirect_uri);
+		strcpy(ref->shed_mark, "x-gw-shed=harness");
 		return SIP_ADMIT_REDIRECT;
 	}
 	if (d == '7' && forward_uri && !ci->already_shed) {
 		snprintf(ref->next_hop, sizeof(ref->next_hop), "%s", forward_uri);
+		strcpy(ref->shed_mark, "x-gw-shed=harness");
 		return SIP_ADMIT_FORWARD;
 	}
 	if (d != '3' && d != '6' && d != '7')

@@ -141,7 +141,7 @@ def main():
         run_uac("session refresh by UPDATE and re-INVITE keeps the call", "uac_refresh.xml", 1000, timeout=15)
         run_uac("session timer expiry releases the call", "uac_session_timer.xml", 1000, timeout=15)
 
-        run_uac("shed by 302, Contact marked gw-shed", "uac_redirect.xml", 6000)
+        run_uac("shed by 302, Contact marked x-gw-shed", "uac_redirect.xml", 6000)
         fwd = subprocess.Popen(["sipp", "-sf", os.path.join(SCEN, "uas_forwarded.xml"), "-i", "127.0.0.1", "-p",
                                 str(FWD_PORT), "-m", "2", "-timeout", "15s", "-timeout_error", "-nostdin"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -154,7 +154,7 @@ def main():
             out = fwd.communicate()[0]
         ok = re.search(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", out)
         check(fwd.returncode == 0 and ok and int(ok.group(1)) == 2,
-              "peer behind the forward saw X-Gw-Shed and Max-Forwards 69: rc=%s" % fwd.returncode)
+              "peer behind the forward saw x-gw-shed on the Request-URI and Max-Forwards 69: rc=%s" % fwd.returncode)
 
         # malformed requests (a bad CSeq; no CSeq at all) get a stateless 400
         for i, cseq in enumerate(("CSeq: abc INVITE\r\n", "")):

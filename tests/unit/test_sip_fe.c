@@ -29,6 +29,7 @@ struct seen {
 	int privacy_id, privacy_header, user_phone, sos, max_forwards, shed;
 	char sdp[256];
 	int admit_calls;
+	int admit_shed;
 };
 
 static enum sip_admit admit(void *priv, const struct sip_call_info *ci, struct sip_refusal *ref)
@@ -36,6 +37,7 @@ static enum sip_admit admit(void *priv, const struct sip_call_info *ci, struct s
 	struct seen *s = priv;
 
 	s->admit_calls++;
+	s->admit_shed = ci->already_shed;
 	if (ci->ruri_user[0] != '3')
 		return SIP_ADMIT_ACCEPT;
 	ref->status = 503;
@@ -144,7 +146,7 @@ static void run_until(struct seen *s, enum sip_event_type type, int count)
 }
 
 static const char invite_fmt[] =
-	"INVITE sip:%s@127.0.0.1:25060;user=phone SIP/2.0\r\n"
+	"INVITE sip:%s@127.0.0.1:25060;user=phone%s SIP/2.0\r\n"
 	"Via: SIP/2.0/UDP 127.0.0.1:%%d;branch=z9hG4bK%s\r\n"
 	"From: \"Alice A\" <sip:+33111@127.0.0.1>;tag=a1\r\n"
 	"To: <sip:%s@127.0.0.1>\r\n"
@@ -159,22 +161,27 @@ static const char invite_fmt[] =
 	"Content-Length: 10\r\n\r\n"
 	"v=0\r\ns=-\r\n";
 
-static void make_invite(char *buf, size_t len, const char *user, const char *id)
+static void make_invite(char *buf, size_t len, const char *user, const char *params, const char *id)
 {
-	snprintf(buf, len, invite_fmt, user, id, user, id);
+	snprintf(buf, len, invite_fmt, user, params, id, user, id);
 }
 
 /* the format has %d twice for our port */
-static void send_invite(int fd, const char *user, const char *id)
+static void send_invite_p(int fd, const char *user, const char *params, const char *id)
 {
 	char fmt[2048], buf[2048];
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(FE_PORT) };
 	int n;
 
-	make_invite(fmt, sizeof(fmt), user, id);
+	make_invite(fmt, sizeof(fmt), user, params, id);
 	n = snprintf(buf, sizeof(buf), fmt, sock_port(fd), sock_port(fd));
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
 	ck_assert_int_eq(sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to)), n);
+}
+
+static void send_invite(int fd, const char *user, const char *id)
+{
+	send_invite_p(fd, user, "", id);
 }
 
 START_TEST(test_cidr_parse)
@@ -249,6 +256,13 @@ START_TEST(test_front_end_loopback)
 	ck_assert_msg(strstr(buf, "Retry-After: 17"), "%s", buf);
 	ck_assert_msg(strstr(buf, ";oc=35;oc-validity=2000;oc-seq=42.123;oc-algo=\"loss\""), "%s", buf);
 	ck_assert_uint_eq(sip_fe_dialogs(fe), 0);
+	ck_assert_int_eq(s.admit_shed, 0);
+
+	/* a call another site shed already is marked on its Request-URI */
+	send_invite_p(fd, "3001", ";x-gw-shed=paris", "r2");
+	ck_assert_int_gt(recv_resp(fd, buf, sizeof(buf)), 0);
+	ck_assert_msg(!strncmp(buf, "SIP/2.0 503", 11), "%s", buf);
+	ck_assert_int_eq(s.admit_shed, 1);
 
 	/* accepted: 100 at once, the call info reaches main, then our 486 with Reason */
 	send_invite(fd, "1000", "c1");
@@ -287,12 +301,13 @@ START_TEST(test_front_end_loopback)
 		.target_uri = "sip:a@127.0.0.1", .from_uri = "sip:b@127.0.0.1" }), -EINVAL);
 
 	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_REFUSED_UNTRUSTED), 1);
-	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_REFUSED_ADMISSION), 1);
-	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_RX_INVITE), 3);
+	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_REFUSED_ADMISSION), 2);
+	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_RX_INVITE), 4);
 	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_RX_OPTIONS), 1);
 	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_DIALOGS_CREATED), 1);
 	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_DIALOGS_FREED), 1);
 	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_TX_4XX), 2);
+	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_TX_5XX), 2);
 
 	sip_fe_stop(fe);
 	close(fd);
