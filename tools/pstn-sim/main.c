@@ -10,7 +10,6 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/select.h>
 #include <osmocom/core/talloc.h>
-#include <osmocom/core/tdef.h>
 #include <osmocom/core/utils.h>
 
 #include "common/log.h"
@@ -157,8 +156,6 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 0:
-			if (!strcmp(long_opts[idx].name, "timer"))
-				break;	/* applied after the circuit timers are set up, below */
 			rc = sim_cfg_option(&sim->cfg, long_opts[idx].name, optarg, &why);
 			if (rc) {
 				fprintf(stderr, "pstn-sim: --%s %s: %s\n", long_opts[idx].name, optarg, why);
@@ -181,22 +178,10 @@ int main(int argc, char **argv)
 	if (sim->cfg.log_level >= 0)
 		log_set_category_filter(osmo_stderr_target, DSIM, 1, sim->cfg.log_level);
 
-	if (sim_summary_init(sim, sim) < 0 || sim_cic_alloc_all(sim, sim) < 0)
+	if (sim_summary_init(sim, sim) < 0 || sim_cic_alloc_all(sim, sim) < 0) {
+		fprintf(stderr, "pstn-sim: cannot allocate the circuits\n");
 		return 1;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "hc:", long_opts, &idx)) != -1) {
-		unsigned long t, ms;
-		char *end;
-		if (opt != 0 || strcmp(long_opts[idx].name, "timer"))
-			continue;
-		if (optarg[0] != 'T' || (t = strtoul(optarg + 1, &end, 10), *end != ':') ||
-		    (ms = strtoul(end + 1, &end, 10), *end) ||
-		    osmo_tdef_set(sim->tdefs, t, ms, OSMO_TDEF_MS) < 0) {
-			fprintf(stderr, "pstn-sim: --timer %s: expected T1:MS, T7:MS or T9:MS\n", optarg);
-			return 2;
-		}
 	}
-
 	rc = sim_sg_start(sim, sim);
 	if (rc < 0) {
 		fprintf(stderr, "pstn-sim: cannot listen on %s %s:%u: %s\n", sim->cfg.sctp ? "sctp" : "tcp",

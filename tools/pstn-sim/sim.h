@@ -21,6 +21,7 @@ struct sim;
 #define SIM_MAX_RULES		64
 #define SIM_MAX_PREFIX		32
 #define SIM_MAX_FAULT_AT	32
+#define SIM_MAX_TIMERS		8	/* --timer settings */
 #define SIM_MAX_ASPS		8	/* simultaneous ASP connections */
 #define SIM_MAX_OUTSTANDING	1024	/* originated calls not yet back to idle */
 #define SIM_MAX_CMD		200	/* one control command line */
@@ -72,6 +73,9 @@ struct sim_cfg {
 	uint32_t orig_hold_ms;
 	uint32_t orig_count;		/* 0 = until stopped */
 	uint32_t orig_max_outstanding;
+
+	unsigned num_timers;
+	struct { int T; uint32_t ms; } timers[SIM_MAX_TIMERS];	/* applied over the defaults */
 
 	uint16_t control_port;		/* 0 = no control socket */
 	unsigned num_fault_at;
@@ -236,6 +240,7 @@ enum sim_cic_event {
 	SIM_CIC_EV_ORIGINATE,	/* data: NULL; send an IAM from the originator settings */
 };
 int sim_cic_fsm_init(void);
+/* Allocate the circuits and apply cfg.timers; -EINVAL for a timer that does not exist. */
 int sim_cic_alloc_all(struct sim *sim, void *ctx);
 bool sim_cic_idle(const struct sim_cic *c);
 void sim_cic_dispatch(struct sim_cic *c, enum sim_cic_event ev, const void *data);

@@ -461,6 +461,9 @@ int sim_cic_fsm_init(void)
 int sim_cic_alloc_all(struct sim *sim, void *ctx)
 {
 	sim->tdefs = sim_tdefs;
+	for (unsigned i = 0; i < sim->cfg.num_timers; i++)
+		if (osmo_tdef_set(sim_tdefs, sim->cfg.timers[i].T, sim->cfg.timers[i].ms, OSMO_TDEF_MS) < 0)
+			return -EINVAL;
 	sim->num_cics = sim->cfg.cic_last - sim->cfg.cic_first + 1;
 	sim->cics = talloc_zero_array(ctx, struct sim_cic, sim->num_cics);
 	if (!sim->cics)

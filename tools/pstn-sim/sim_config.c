@@ -311,6 +311,26 @@ int sim_cfg_option(struct sim_cfg *cfg, const char *name, const char *val, const
 		if (rc == -ENOSPC)
 			*why = "too many --fault-at";
 		return rc;
+	} else if (!strcmp(name, "timer")) {
+		uint32_t t, ms;
+		char buf[32], *colon;
+		*why = "T1:MS, T7:MS or T9:MS";
+		if (!val || val[0] != 'T' || strlen(val) >= sizeof(buf))
+			return -EINVAL;
+		OSMO_STRLCPY_ARRAY(buf, val + 1);
+		colon = strchr(buf, ':');
+		if (!colon)
+			return -EINVAL;
+		*colon++ = '\0';
+		if (parse_u32(&t, buf, 1, 9) || (t != 1 && t != 7 && t != 9) ||
+		    parse_u32(&ms, colon, 1, 3600000))
+			return -EINVAL;
+		if (cfg->num_timers >= SIM_MAX_TIMERS) {
+			*why = "too many --timer";
+			return -ENOSPC;
+		}
+		cfg->timers[cfg->num_timers].T = t;
+		cfg->timers[cfg->num_timers++].ms = ms;
 	} else if (!strcmp(name, "log-level")) {
 		if (parse_u32(&u, val, 0, 8))
 			return -EINVAL;
