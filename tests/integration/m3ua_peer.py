@@ -159,14 +159,15 @@ def sim_binary():
 
 
 class Sim:
-    """pstn-sim on 127.0.0.1 (point code 2, gateway 1) with the given arguments; stop() kills it
-    by pid and returns its final summary."""
+    """pstn-sim on 127.0.0.1 (point code 2, gateway 1, unless a config file says otherwise) with
+    the given arguments; stop() ends it by pid and returns its final summary."""
 
-    def __init__(self, args, control=True):
+    def __init__(self, args, control=True, config=None):
         self.port = free_port()
         self.ctl_port = free_port(socket.SOCK_DGRAM) if control else None
-        cmd = [sim_binary(), "--listen", "127.0.0.1", "--port", str(self.port),
-               "--local-pc", "2", "--remote-pc", "1"]
+        # a config file comes first and keeps its point codes; listen address and ports are ours
+        cmd = [sim_binary()] + (["--config", config] if config else ["--local-pc", "2", "--remote-pc", "1"])
+        cmd += ["--listen", "127.0.0.1", "--port", str(self.port)]
         if control:
             cmd += ["--control-port", str(self.ctl_port)]
         self.cmdline = cmd + list(args)
