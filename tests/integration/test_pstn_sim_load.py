@@ -20,6 +20,7 @@ def main():
     try:
         asp = Asp(sim.port)
         asp.up_active()
+        blocks = sim.summary()["mem.talloc_blocks"]
         t0 = time.monotonic()
         for _ in range(ROUNDS):
             for cic in range(1, WINDOW + 1):
@@ -31,6 +32,8 @@ def main():
             for cic in range(1, WINDOW + 1):
                 asp.recv_isup("RLC", cic, timeout=5)
         secs = time.monotonic() - t0
+        after = sim.summary()["mem.talloc_blocks"]
+        check(after == blocks, "talloc blocks %d before the calls, %d after" % (blocks, after))
         asp.close()
         s = sim.stop()
         expect_summary(s, {"calls.in": CALLS, "calls.answered": CALLS, "calls.completed": CALLS,

@@ -58,7 +58,8 @@ static void print_help(void)
 "                                                          ANM after another DELAY\n"
 "                               never                      no ACM at all (the gateway's T7 fires)\n"
 "                               slow:MS                    ACM after MS, ANM after another MS\n"
-"                             without a default rule, other numbers are answered at once\n"
+"                             repeatable, at most %u rules; without a default rule,\n"
+"                             other numbers are answered at once\n"
 "      --timer TN:MS          set Q.764 timer T1, T7 or T9 in milliseconds\n"
 "                             (defaults T1:15000 T7:20000 T9:90000)\n"
 "Origination (calls towards the gateway):\n"
@@ -67,7 +68,7 @@ static void print_help(void)
 "      --calling NUM          calling number (default none)\n"
 "      --cpc N                calling party's category (default 10, ordinary)\n"
 "      --nai N                nature of address of both numbers (default 3, national)\n"
-"      --hold MS              release answered calls after MS (default 1000)\n"
+"      --hold MS              release answered calls after MS (default 1000; 0 = at once)\n"
 "      --count N              stop after N calls (default 0 = no limit)\n"
 "      --max-outstanding N    originated calls not yet back to idle (default 32, max %u)\n"
 "Faults and control:\n"
@@ -82,7 +83,7 @@ static void print_help(void)
 "      --log-level N          DSIM log level (1 debug .. 8 fatal; default notice)\n"
 "On SIGUSR1 and at exit (SIGTERM, SIGINT) a summary is printed on stdout as lines\n"
 "'pstn-sim: KEY VALUE', the last one 'pstn-sim: end'.\n",
-	       SIM_MAX_OUTSTANDING, SIM_MAX_FAULT_AT);
+	       SIM_MAX_RULES, SIM_MAX_OUTSTANDING, SIM_MAX_FAULT_AT);
 }
 
 static const struct option long_opts[] = {

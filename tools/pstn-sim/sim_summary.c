@@ -7,6 +7,7 @@
 
 #include <osmocom/core/rate_ctr.h>
 #include <osmocom/core/stats.h>
+#include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
 #include "sigtran/isup.h"
@@ -243,6 +244,8 @@ void sim_summary_print(struct sim *sim, void (*out)(void *priv, const char *line
 	line(out, priv, "cics.local_blocked", lblk);
 	line(out, priv, "cics.remote_blocked", rblk);
 	line(out, priv, "orig.outstanding", sim->orig_outstanding);
+	/* constant between idle moments unless something leaks */
+	line(out, priv, "mem.talloc_blocks", talloc_total_blocks(sim));
 
 	handled = rate_ctr_group_get_ctr(sim->ctrg, SIM_CTR_CALLS_IN)->current +
 		  rate_ctr_group_get_ctr(sim->ctrg, SIM_CTR_CALLS_OUT)->current;
