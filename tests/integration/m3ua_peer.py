@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -171,7 +172,9 @@ class Sim:
         if control:
             cmd += ["--control-port", str(self.ctl_port)]
         self.cmdline = cmd + list(args)
-        self.proc = subprocess.Popen(self.cmdline, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # stderr (the log) goes to a file: a pipe nobody reads would stall the simulator when full
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(self.cmdline, stdout=subprocess.PIPE, stderr=self.log)
         self.out = b""
         line = self._readline(5.0)
         if not line.startswith("pstn-sim ready:"):
@@ -196,9 +199,9 @@ class Sim:
         return line.decode(errors="replace")
 
     def stderr(self):
-        if self.proc.poll() is None:
-            return ""
-        return self.proc.stderr.read().decode(errors="replace")[-2000:]
+        """The last lines the simulator logged."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-2000:]
 
     def control(self, cmd, timeout=3.0):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -240,7 +243,7 @@ class Sim:
         try:
             s = self._read_summary(timeout)
             self.proc.wait(timeout)
-            check(self.proc.returncode == 0, "exit status %s" % self.proc.returncode)
+            check(self.proc.returncode == 0, "exit status %s; log: %s" % (self.proc.returncode, self.stderr()))
             return s
         finally:
             self.kill()
