@@ -141,6 +141,12 @@ def test_calls(sim, asp):
     cgba = asp.recv_isup("CGBA", 30)
     check(cgba["range_status"] == {"range": 15, "status": status} and cgba["cgsmt"] == 0, "CGBA %r" % cgba)
     check(sim.summary()["cics.remote_blocked"] == 3, "3 circuits remotely blocked")
+    # a call from the blocking side on a circuit it blocked removes that blocking (Q.764 2.8.2.3)
+    call(asp, 45, "4930555")
+    asp.recv_isup("ACM", 45)
+    asp.recv_isup("ANM", 45)
+    release_by_gw(asp, 45)
+    check(sim.summary()["cics.remote_blocked"] == 2, "IAM did not unblock circuit 45")
     asp.send_isup(isup.encode_cgu(30, 15, status))
     check(asp.recv_isup("CGUA", 30)["range_status"]["status"] == status, "CGUA status")
 
@@ -160,20 +166,20 @@ def test_calls(sim, asp):
 
     s = sim.summary()
     expect_summary(s, {
-        "calls.in": 10, "calls.answered": 4, "calls.answered.in": 4, "calls.rejected": 2,
+        "calls.in": 11, "calls.answered": 5, "calls.answered.in": 5, "calls.rejected": 2,
         "calls.rejected.cause17": 1, "calls.rejected.cause1": 1, "calls.abandoned": 2,
-        "calls.abandoned.cause16": 1, "calls.abandoned.cause102": 1, "calls.completed": 4,
-        "calls.released.cause16": 3, "calls.reset": 2,
-        "rx.IAM": 12, "tx.ACM": 7, "tx.ANM": 4, "tx.CPG": 1, "tx.REL": 3, "rx.REL": 5,
-        "rx.RLC": 3, "tx.RLC": 6, "rx.RSC": 1, "rx.GRS": 1, "tx.GRA": 1, "rx.BLO": 1, "tx.BLA": 1,
+        "calls.abandoned.cause16": 1, "calls.abandoned.cause102": 1, "calls.completed": 5,
+        "calls.released.cause16": 4, "calls.reset": 2,
+        "rx.IAM": 13, "tx.ACM": 8, "tx.ANM": 5, "tx.CPG": 1, "tx.REL": 3, "rx.REL": 6,
+        "rx.RLC": 3, "tx.RLC": 7, "rx.RSC": 1, "rx.GRS": 1, "tx.GRA": 1, "rx.BLO": 1, "tx.BLA": 1,
         "rx.UBL": 1, "tx.UBA": 1, "rx.CGB": 1, "tx.CGBA": 1, "rx.CGU": 1, "tx.CGUA": 1,
         "tx.UCIC": 1, "errors.unknown_cic": 1, "errors.isup_decode": 1, "asp.up": 2,
         "asp.active": 1, "m3ua.rx.BEAT": 1, "m3ua.tx.BEAT_ACK": 1, "m3ua.tx.NTFY": 1,
         "m3ua.tx.ERR": 1, "cics.busy": 0, "cics.remote_blocked": 0,
-        # 13 IAM (one on the inactive ASP), 5 REL, 3 RLC, RSC, GRS, BLO, UBL, CGB, CGU, 1 bad
-        "m3ua.rx.DATA": 27,
-        # 7 ACM, 4 ANM, CPG, 3 REL, 6 RLC, GRA, BLA, UBA, CGBA, CGUA, UCIC
-        "m3ua.tx.DATA": 27,
+        # 14 IAM (one on the inactive ASP), 6 REL, 3 RLC, RSC, GRS, BLO, UBL, CGB, CGU, 1 bad
+        "m3ua.rx.DATA": 29,
+        # 8 ACM, 5 ANM, CPG, 3 REL, 7 RLC, GRA, BLA, UBA, CGBA, CGUA, UCIC
+        "m3ua.tx.DATA": 30,
     })
 
 
@@ -185,7 +191,7 @@ def main():
         test_calls(sim, asp)
         asp.close()
         final = sim.stop()
-        check(final["calls.in"] == 10, "final summary calls.in %r" % final.get("calls.in"))
+        check(final["calls.in"] == 11, "final summary calls.in %r" % final.get("calls.in"))
         check("cpu_us_per_call" in final, "no cpu_us_per_call in the summary")
     finally:
         sim.kill()

@@ -16,6 +16,8 @@ def test_count_and_digits():
         asp.up_active()
         for i in range(COUNT):
             iam = asp.recv_isup("IAM", timeout=3)
+            # seized from the top of the range down, away from the gateway's usual end
+            check(iam["cic"] == 62 - i, "IAM %d on cic %d, expected %d" % (i, iam["cic"], 62 - i))
             check(iam["called"]["digits"] == "4930111" and iam["calling"]["digits"] == "333",
                   "IAM digits %r %r" % (iam["called"], iam["calling"]))
             check(iam["calling_category"] == 15 and iam["called"]["nai"] == 4 and

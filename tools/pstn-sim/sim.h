@@ -63,7 +63,6 @@ struct sim_cfg {
 	uint16_t cic_first, cic_last;
 	unsigned num_rules;
 	struct sim_rule rules[SIM_MAX_RULES];
-	bool has_default_rule;
 
 	/* origination */
 	double orig_rate;		/* calls per second, 0 = off */
@@ -94,9 +93,7 @@ struct sim_cic {
 	bool remote_blocked;	/* the gateway sent BLO/CGB: we must not originate on it */
 	bool outgoing;		/* the call on it was originated by us */
 	bool cpg_sent;
-	bool answered;
 	uint8_t rel_cause;	/* cause of the REL we sent (for retransmission) */
-	unsigned rel_retx;
 	const struct sim_rule *rule;
 };
 
@@ -179,7 +176,8 @@ enum sim_ctr {
 	SIM_CTR_CTL_BAD,
 };
 
-/* Timers of struct sim.tdefs: Q.764 numbers and our own negative ones, milliseconds. */
+/* Q.764 timers in struct sim.tdefs (milliseconds); the negative ones name the rules' own
+ * delays in logs and are not in the table. */
 enum sim_timer {
 	SIM_T1 = 1,		/* Q.764 T1: REL sent, waiting for RLC; REL repeated at expiry */
 	SIM_T7 = 7,		/* Q.764 T7: IAM sent, waiting for ACM */

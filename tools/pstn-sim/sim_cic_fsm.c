@@ -56,7 +56,6 @@ static uint32_t tdef_ms(int T)
 static void send_rel(struct sim_cic *c, uint8_t cause)
 {
 	c->rel_cause = cause;
-	c->rel_retx = 0;
 	sim_isup_send(c->sim, isup_msg_rel(c->sim, c->cic, cause, LOC));
 	st_chg(c, ST_WAIT_RLC, tdef_ms(SIM_T1), SIM_T1);
 }
@@ -66,7 +65,6 @@ static void enter_answered(struct sim_cic *c, uint32_t hold_ms)
 {
 	struct sim *sim = c->sim;
 
-	c->answered = true;
 	sim_ctr_inc(sim, SIM_CTR_CALLS_ANSWERED);
 	sim_ctr_inc(sim, c->outgoing ? SIM_CTR_CALLS_ANSWERED_OUT : SIM_CTR_CALLS_ANSWERED_IN);
 	st_chg(c, ST_ANSWERED, hold_ms, SIM_T_HOLD);
@@ -151,6 +149,8 @@ static void rx_iam(struct sim_cic *c, const struct isup_msg *m)
 		send_rel(c, 41);
 		return;
 	}
+	/* Q.764 2.8.2.3: a call from the exchange that blocked the circuit removes that blocking */
+	c->remote_blocked = false;
 	sim_ctr_inc(sim, SIM_CTR_CALLS_IN);
 	c->outgoing = false;
 	c->rule = sim_rule_match(&sim->cfg, ISUP_HAS(m, ISUP_P_CALLED) ? m->called.digits : "");
@@ -239,7 +239,6 @@ static void st_idle_onenter(struct osmo_fsm_inst *fi, uint32_t prev_state)
 	}
 	c->rule = NULL;
 	c->cpg_sent = false;
-	c->answered = false;
 }
 
 /* Events every busy state handles the same way. */
@@ -363,7 +362,6 @@ static void timer_cb(void *data)
 	case ST_WAIT_RLC:
 		/* Q.764 2.9.6: T1 expiry -> repeat REL, restart T1 */
 		sim_ctr_inc(sim, SIM_CTR_REL_RETX);
-		c->rel_retx++;
 		sim_isup_send(sim, isup_msg_rel(sim, c->cic, c->rel_cause, LOC));
 		st_chg(c, ST_WAIT_RLC, tdef_ms(SIM_T1), SIM_T1);
 		break;

@@ -84,6 +84,8 @@ void sim_orig_start(struct sim *sim)
 	if (sim->cfg.orig_rate <= 0 || sim->orig_running || done(sim))
 		return;
 	sim->orig_running = true;
+	if (!sim->orig_sent)
+		sim->orig_cursor = sim->num_cics - 1;
 	sim->orig_last_ms = now_ms();
 	/* the first call goes out at once */
 	sim->orig_credit = 1.0;
