@@ -28,6 +28,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sigtran import DecodeError, M3uaFramer, isup, m3ua  # noqa: E402
+import peers  # noqa: E402
 import procs  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
@@ -576,11 +577,13 @@ class Bench:
     """pstn-sim + wire tap + gateway. sim_args: extra pstn-sim options (rules, origination);
     groups: circuit groups [{'name','first','last'}]; routes: [{'prefix', 'lines'}] (default: one
     group of CICs 1-31 and `route default` to it); call_timers: {'T9': 3}; tap=False connects
-    the gateway straight to the simulator."""
+    the gateway straight to the simulator; python_sg=True puts a scripted SG (peers.M3uaServer,
+    as .sg) in place of the simulator, for exchanges the simulator cannot produce on demand."""
 
     def __init__(self, name, sim_args=(), groups=None, routes=None, call_timers=None,
-                 gw_extra=(), cics="1-31", tap=True, log_level="notice", keep=False, chk=None):
-        need_tools()
+                 gw_extra=(), cics="1-31", tap=True, log_level="notice", keep=False, chk=None,
+                 python_sg=False):
+        need_tools(sim=not python_sg)
         self.name = name
         self.chk = chk
         self.workdir = tempfile.mkdtemp(prefix=f"e2e-{name}-")
@@ -593,9 +596,16 @@ class Bench:
                                                                  f"isup dpc {SIM_PC} circuit-group g1"]}]
         self.call_timers = call_timers or {}
         self.gw_extra = list(gw_extra)
-        self.sim = self.tap = self.gw = None
+        self.sim = self.tap = self.gw = self.sg = None
         self.started = time.monotonic()
         try:
+            if python_sg:
+                self.sg = peers.M3uaServer()
+                self.m3ua_port = self.sg.port
+                self.gw = Gateway(self)
+                self.sg.wait_active(15)
+                wait_until(self.gw_says_active, 15, interval=0.2, what="gateway VTY: ASP ACTIVE")
+                return
             self.sim = Sim(self.workdir, ["--cics", cics] + list(sim_args))
             self.tap = WireTap(self.sim.port) if tap else None
             self.m3ua_port = self.tap.port if tap else self.sim.port
@@ -645,6 +655,8 @@ class Bench:
             self.gw.stop()
         if self.tap:
             self.tap.close()
+        if self.sg:
+            self.sg.close()
         if self.sim:
             self.sim.stop()
         if failed:
