@@ -217,6 +217,14 @@ int sip_fe_options(struct sip_fe *fe, uint32_t probe_ref, const char *target_uri
 struct rate_ctr_group *sip_fe_ctrg(struct sip_fe *fe);
 void sip_fe_ctr_sync(struct sip_fe *fe);
 uint64_t sip_fe_ctr_get(struct sip_fe *fe, enum sip_ctr ctr);
+/* Gauges of the "sip" osmo_stat_item_group, set by the main thread with the counters */
+enum sip_stat {
+	SIP_STAT_DIALOGS,	/* "dialogs": calls held by the SIP thread */
+	SIP_STAT_EVQ_LEN,	/* "evq:length": events waiting for the main thread */
+	_NUM_SIP_STAT
+};
+struct osmo_stat_item_group;
+struct osmo_stat_item_group *sip_fe_statg(struct sip_fe *fe);
 /* Gauge: dialogs held by the SIP thread now */
 unsigned sip_fe_dialogs(struct sip_fe *fe);
 /* Events waiting in the SIP -> main queue now */
