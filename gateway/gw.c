@@ -254,11 +254,9 @@ static int gw_send_probe(void *priv, struct peer *p)
 
 /* --- ISUP side ----------------------------------------------------------------------------- */
 
-static int gw_rx_iam(void *priv, struct cic *cic, const struct isup_msg *iam)
+static int gw_rx_iam(void *priv, struct cic *cic, const struct isup_msg *iam, uint8_t *acl)
 {
-	uint8_t acl = 0;
-
-	return call_from_isup(priv, cic, iam, &acl);
+	return call_from_isup(priv, cic, iam, acl);
 }
 
 static void gw_rx_call_msg(void *owner, struct cic *cic, const struct isup_msg *msg)
