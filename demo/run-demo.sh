@@ -4,15 +4,16 @@
 #   docs/examples/sipisup-gw.cfg, waits for the M3UA ASP to be active, runs SIPp (answered calls,
 #   then a few busy and unallocated numbers), prints what SIPp, the simulator and the gateway
 #   counted, and stops both daemons by their pids. Bounded: every step has a time limit.
-# Environment: DEMO_CALLS (300), DEMO_RATE (30), DEMO_HOLD_MS (2000), DEMO_KEEP=1 keeps the logs.
+# Environment: DEMO_CALLS (300), DEMO_RATE (30), DEMO_HOLD_MS (2000), DEMO_KEEP=1 keeps the logs;
+# SIPISUP_GW, PSTN_SIM, DEMO_GW_CFG, DEMO_SIM_CFG replace the programs and configs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 
-GW_BIN=$top/gateway/sipisup-gw
-SIM_BIN=$top/tools/pstn-sim/pstn-sim
-GW_CFG=$top/docs/examples/sipisup-gw.cfg
-SIM_CFG=$top/docs/examples/pstn-sim.cfg
+GW_BIN=${SIPISUP_GW:-$top/gateway/sipisup-gw}
+SIM_BIN=${PSTN_SIM:-$top/tools/pstn-sim/pstn-sim}
+GW_CFG=${DEMO_GW_CFG:-$top/docs/examples/sipisup-gw.cfg}
+SIM_CFG=${DEMO_SIM_CFG:-$top/docs/examples/pstn-sim.cfg}
 SCEN=$top/sipp-scenarios
 CALLS=${DEMO_CALLS:-300}
 RATE=${DEMO_RATE:-30}
