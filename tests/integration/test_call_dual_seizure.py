@@ -35,7 +35,7 @@ class Pstn:
         self.seen = []
 
     def send(self, raw):
-        self.sg.send_isup(GW, SG, raw)
+        self.sg.send_isup(SG, GW, raw)
 
     def pump(self, until, timeout, what):
         deadline = time.monotonic() + timeout

@@ -4,8 +4,12 @@
 Four answered SIP-to-ISUP calls hold for 10 s. The simulator drops the association ('drop'); the
 gateway reconnects and brings the ASP active again. The calls must survive: no GRS or REL sent
 for them on the way, then SIPp's BYEs at the end of the hold give REL 16 on their circuits, the
-simulator counts them completed, and SIPp sees every call end normally."""
+simulator counts them completed, and SIPp sees every call end normally. The circuit group is
+configured 'no reset-on-resume': its circuits are not in doubt once the start-up GRS is answered,
+so the return of the association must not reset them (with the default 'reset-on-resume' the
+gateway resets the group at every MTP-RESUME, clearing the calls by design)."""
 import os
+import re
 import sys
 import threading
 import time
@@ -20,7 +24,8 @@ RULES = ["--rule", "33:answer:0"]
 
 
 def test(chk):
-    with gwtest.Bench("link-loss", sim_args=RULES, chk=chk) as b:
+    groups = [{"name": "g1", "first": 1, "last": 31, "extra": ["no reset-on-resume"]}]
+    with gwtest.Bench("link-loss", sim_args=RULES, groups=groups, chk=chk) as b:
         res = {}
         t = threading.Thread(target=lambda: res.setdefault(
             "r", b.sipp_uac("call_uac_answer.xml", "+33212345678", calls=N, rate=10,
@@ -39,6 +44,8 @@ def test(chk):
         chk.ge(b.tap.sessions, 2, "wire tap relayed a second association")
         calls_seen = b.gw.cmd("show calls")
         print("info: show calls after the reconnection:\n" + calls_seen)
+        chk.eq(len(re.findall(r"^ c\d+ .* ACTIVE ", calls_seen, re.M)), N,
+               "show calls: the calls are still ACTIVE after the reconnection")
         t.join(HOLD_MS / 1000 + 60)
         rc, st = res["r"]
         chk.check(rc == 0 and st["successful"] == N and st["failed"] == 0,

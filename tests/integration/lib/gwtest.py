@@ -164,8 +164,10 @@ def parse_sipp_messages(path):
 
 def _sipp_cmd(scenario, port, calls, rate, extra, service=None, remote=None, limit=None):
     cmd = ["-sf", os.path.join(SCEN, scenario), "-i", "127.0.0.1", "-p", str(port),
-           "-m", str(calls), "-r", str(rate), "-l", str(limit or calls), "-max_recv_loops", "1000",
+           "-r", str(rate), "-max_recv_loops", "1000",
            "-trace_msg", "-message_file", "messages.log", "-trace_err", "-error_file", "errors.log"]
+    if calls is not None:  # None: a UAS that serves until its -timeout
+        cmd += ["-m", str(calls), "-l", str(limit or calls)]
     if service is not None:
         cmd += ["-s", service]
     cmd += list(extra)
@@ -201,7 +203,8 @@ def sipp_uac(scenario, remote, service, calls=1, rate=10, extra=(), timeout=30, 
 
 
 class SippUas:
-    """A SIPp UAS in the background (its own thread runs procs.sipp); result() joins it."""
+    """A SIPp UAS in the background (its own thread runs procs.sipp); result() joins it.
+    calls=None serves every call until the timeout (seconds) ends SIPp."""
 
     def __init__(self, scenario, calls, port=None, timeout=60, extra=(), workdir=None):
         self.port = port or free_udp_port()
@@ -462,7 +465,7 @@ class WireTap:
 # --- the gateway ------------------------------------------------------------------------------
 
 def gateway_config(b):
-    """The gateway's VTY config for a bench (syntax of docs/examples/sipisup-gw.cfg)."""
+    """The gateway's VTY config for a bench (the syntax of docs/examples/sipisup-gw.cfg)."""
     lines = [
         "log stderr",
         " logging filter all 1",
@@ -472,18 +475,21 @@ def gateway_config(b):
         f" logging level set-all {b.log_level}",
         "line vty",
         f" bind 127.0.0.1 {b.vty_port}",
-        "ctrl",
-        " bind 127.0.0.1",
-        "ss7",
+        "gateway",
         f" point-code {GW_PC}",
         " network-indicator national",
+    ]
+    lines += [f" timer call {k} {v}" for k, v in b.call_timers.items()]
+    lines += [
+        "asp pstn-1",
+        " transport tcp",
+        " remote-ip 127.0.0.1",
+        f" remote-port {b.m3ua_port}",
+        " timer reconnect-min 200",
+        " timer reconnect-max 1000",
         "as pstn",
         " traffic-mode override",
-        "asp pstn-1",
-        " as pstn",
-        " transport tcp",
-        f" remote-ip 127.0.0.1",
-        f" remote-port {b.m3ua_port}",
+        " asp pstn-1",
     ]
     for g in b.groups:
         lines += [f"circuit-group {g['name']}", f" dpc {g.get('dpc', SIM_PC)}",
@@ -493,7 +499,6 @@ def gateway_config(b):
     lines += ["admission", " budget 256M", " rate global 0"]
     for r in b.routes:
         lines += [f"route {r['prefix']}"] + [" " + x for x in r["lines"]]
-    lines += [f"timer call {k} {v}" for k, v in b.call_timers.items()]
     lines += b.gw_extra
     return "\n".join(lines) + "\n"
 
@@ -581,7 +586,7 @@ class Bench:
     as .sg) in place of the simulator, for exchanges the simulator cannot produce on demand."""
 
     def __init__(self, name, sim_args=(), groups=None, routes=None, call_timers=None,
-                 gw_extra=(), cics="1-31", tap=True, log_level="notice", keep=False, chk=None,
+                 gw_extra=(), cics="1-31", tap=True, log_level=os.environ.get("GWTEST_LOG_LEVEL", "notice"), keep=False, chk=None,
                  python_sg=False):
         need_tools(sim=not python_sg)
         self.name = name
