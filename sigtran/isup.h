@@ -329,9 +329,12 @@ struct isup_msg {
 	const uint8_t *raw;
 };
 
-/* Which part of the input a decoder refused, and why. */
+/* Which part of the input a decoder refused, and why. msg_type and cic let
+ * the caller still answer a refused message that frees resources (a REL
+ * is answered with RLC whatever its contents; Q.764 2.9.5). */
 struct isup_err {
-	uint8_t msg_type;
+	int cic;		/* CIC of the refused message, -1 if too short to carry one */
+	uint8_t msg_type;	/* 0 if too short to carry one */
 	int param;		/* parameter name code, or -1 when not parameter-specific */
 	const char *param_name;	/* "" when not parameter-specific */
 	size_t offset;		/* octet offset in the message */
@@ -344,7 +347,9 @@ int isup_decode(void *ctx, const uint8_t *buf, size_t len, struct isup_msg **out
 		struct isup_err *err);
 
 /* Encode msg into buf. Returns the length, -ENOSPC (buf too short) or -EINVAL
- * (a field out of range, a mandatory parameter absent, bad digits). */
+ * (a field out of range, a mandatory parameter absent, bad digits). Present
+ * parameters that the message format has no room for (any parameter outside
+ * the mandatory ones of a message without optional part) are not sent. */
 int isup_encode(const struct isup_msg *msg, uint8_t *buf, size_t buf_len);
 
 /* True if the type has a format table (is decoded into typed fields). */
@@ -410,3 +415,6 @@ const char *isup_cause_name(uint8_t cause);
 const char *isup_cause_loc_name(uint8_t loc);
 const char *isup_event_name(uint8_t event);
 const char *isup_unrec_action_name(enum isup_unrec_action a);
+/* One-line summary for logs: "REL cic=17 cause=16(Normal call clearing) loc=LN".
+ * Truncated to size; returns buf. */
+char *isup_msg_str(char *buf, size_t size, const struct isup_msg *m);

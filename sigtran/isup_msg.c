@@ -246,8 +246,12 @@ int isup_decode(void *ctx, const uint8_t *buf, size_t len, struct isup_msg **out
 	int rc = 0;
 
 	*out = NULL;
-	if (len < 3)
-		return fail(err, len > 2 ? buf[2] : 0, -1, 0, "shorter than CIC and message type");
+	if (len < 3) {
+		fail(err, 0, -1, 0, "shorter than CIC and message type");
+		if (err)
+			err->cic = len == 2 ? (buf[0] | ((buf[1] & 0x0f) << 8)) : -1;
+		return -EINVAL;
+	}
 	m = isup_msg_alloc(ctx, buf[2], buf[0] | ((buf[1] & 0x0f) << 8));
 	if (!m)
 		return -ENOMEM;
@@ -261,6 +265,8 @@ int isup_decode(void *ctx, const uint8_t *buf, size_t len, struct isup_msg **out
 			rc = -ENOMEM;
 	}
 	if (rc < 0) {
+		if (err)
+			err->cic = m->cic;
 		talloc_free(m);
 		return rc;
 	}
@@ -462,8 +468,11 @@ struct isup_msg *isup_msg_alloc(void *ctx, uint8_t type, uint16_t cic)
 struct isup_msg *isup_msg_iam(void *ctx, uint16_t cic, const struct isup_number *called,
 			      const struct isup_number *calling, uint8_t cpc, uint8_t tmr)
 {
-	struct isup_msg *m = isup_msg_alloc(ctx, ISUP_MSGT_IAM, cic);
+	struct isup_msg *m;
 
+	if (!called)
+		return NULL;
+	m = isup_msg_alloc(ctx, ISUP_MSGT_IAM, cic);
 	if (!m)
 		return NULL;
 	ISUP_SET(m, ISUP_P_NCI);

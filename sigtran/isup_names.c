@@ -1,4 +1,7 @@
 /* isup_names.c - names of ISUP message types, parameters and causes (Q.763 Tables 4, 5; Q.850) */
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <osmocom/core/utils.h>
 
 #include "sigtran/isup.h"
@@ -179,9 +182,12 @@ const char *isup_msg_type_name(uint8_t type)
 	return get_value_string(msg_type_names, type);
 }
 
+/* A constant string even for unknown codes: struct isup_err keeps it. */
 const char *isup_param_name(uint8_t code)
 {
-	return get_value_string(param_names, code);
+	const char *name = get_value_string_or_null(param_names, code);
+
+	return name ? name : "unrecognised parameter";
 }
 
 const char *isup_cause_name(uint8_t cause)
@@ -202,4 +208,73 @@ const char *isup_event_name(uint8_t event)
 const char *isup_unrec_action_name(enum isup_unrec_action a)
 {
 	return get_value_string(unrec_action_names, a);
+}
+
+struct strbuf {
+	char *buf;
+	size_t size, len;
+};
+
+static void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (sb->len >= sb->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(sb->buf + sb->len, sb->size - sb->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb->len += n;
+}
+
+static void sb_number(struct strbuf *sb, const char *what, const struct isup_number *n,
+		      bool with_pres)
+{
+	sb_printf(sb, " %s=%s(nai=%u", what, n->digits, n->nai);
+	if (with_pres)
+		sb_printf(sb, ",pres=%u", n->pres);
+	sb_printf(sb, ")");
+}
+
+char *isup_msg_str(char *buf, size_t size, const struct isup_msg *m)
+{
+	struct strbuf sb = { buf, size, 0 };
+
+	if (!size)
+		return buf;
+	buf[0] = '\0';
+	sb_printf(&sb, "%s cic=%u", isup_msg_type_name(m->type), m->cic);
+	if (!isup_msg_type_known(m->type)) {
+		sb_printf(&sb, " raw=%zu octets", m->raw_len);
+		return buf;
+	}
+	if (ISUP_HAS(m, ISUP_P_CALLED))
+		sb_number(&sb, "called", &m->called, false);
+	if (ISUP_HAS(m, ISUP_P_SUBSEQUENT))
+		sb_printf(&sb, " subsequent=%s", m->subsequent.digits);
+	if (ISUP_HAS(m, ISUP_P_CALLING))
+		sb_number(&sb, "calling", &m->calling, true);
+	if (ISUP_HAS(m, ISUP_P_CPC))
+		sb_printf(&sb, " cpc=%u", m->cpc);
+	if (ISUP_HAS(m, ISUP_P_CONNECTED))
+		sb_number(&sb, "connected", &m->connected, true);
+	if (ISUP_HAS(m, ISUP_P_BCI))
+		sb_printf(&sb, " bci(charge=%u,status=%u)", m->bci.charge, m->bci.called_status);
+	if (ISUP_HAS(m, ISUP_P_EVENT))
+		sb_printf(&sb, " event=%s", isup_event_name(m->event.event));
+	if (ISUP_HAS(m, ISUP_P_CAUSE))
+		sb_printf(&sb, " cause=%u(%s) loc=%s", m->cause.value, isup_cause_name(m->cause.value),
+			  isup_cause_loc_name(m->cause.location));
+	if (ISUP_HAS(m, ISUP_P_CGSMT))
+		sb_printf(&sb, " cgsmt=%u", m->cgsmt & 3);
+	if (ISUP_HAS(m, ISUP_P_RANGE_STATUS)) {
+		sb_printf(&sb, " range=%u", m->rs.range);
+		if (m->rs.has_status)
+			sb_printf(&sb, " status=0x%08x", m->rs.status);
+	}
+	if (m->n_unknown)
+		sb_printf(&sb, " unrecognised=%u", m->n_unknown);
+	return buf;
 }

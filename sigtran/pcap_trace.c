@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/stats.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/utils.h>
 
 #include "sigtran/pcap_trace.h"
 
@@ -18,8 +21,31 @@
 #define FRAME_OVERHEAD		(IPV4_HDR_LEN + SCTP_COMMON_LEN + SCTP_DATA_HDR_LEN)
 #define MAX_PDU			(PCAP_SNAPLEN - FRAME_OVERHEAD - 3)
 
+enum pcap_trace_ctr {
+	TRACE_CTR_WRITTEN,
+	TRACE_CTR_DROPPED_FULL,
+	TRACE_CTR_DROPPED_INVALID,
+	TRACE_CTR_DROPPED_IO,
+};
+
+static const struct rate_ctr_desc trace_ctr_desc[] = {
+	[TRACE_CTR_WRITTEN] = { "trace:written", "Frames written to the trace file" },
+	[TRACE_CTR_DROPPED_FULL] = { "trace:dropped:full", "Frames dropped: file size cap reached" },
+	[TRACE_CTR_DROPPED_INVALID] = { "trace:dropped:invalid", "Frames dropped: PDU empty or too large" },
+	[TRACE_CTR_DROPPED_IO] = { "trace:dropped:io", "Frames dropped: write failed, trace stopped" },
+};
+
+static const struct rate_ctr_group_desc trace_ctrg_desc = {
+	.group_name_prefix = "pcap_trace",
+	.group_description = "Signalling trace writer",
+	.class_id = OSMO_STATS_CLASS_GLOBAL,
+	.num_ctr = ARRAY_SIZE(trace_ctr_desc),
+	.ctr_desc = trace_ctr_desc,
+};
+
 struct pcap_trace {
 	FILE *f;
+	struct rate_ctr_group *ctrg;
 	uint64_t max_bytes;
 	uint64_t bytes;
 	uint64_t written;
@@ -60,7 +86,14 @@ static int trace_destructor(struct pcap_trace *t)
 	if (t->f)
 		fclose(t->f);
 	t->f = NULL;
+	rate_ctr_group_free(t->ctrg);
 	return 0;
+}
+
+static void drop(struct pcap_trace *t, enum pcap_trace_ctr why)
+{
+	t->dropped++;
+	rate_ctr_inc2(t->ctrg, why);
 }
 
 struct pcap_trace *pcap_trace_open(void *ctx, const char *path)
@@ -69,6 +102,7 @@ struct pcap_trace *pcap_trace_open(void *ctx, const char *path)
 		.magic = 0xa1b2c3d4, .major = 2, .minor = 4, .snaplen = PCAP_SNAPLEN,
 		.linktype = LINKTYPE_RAW,
 	};
+	static unsigned int next_idx;
 	struct pcap_trace *t = talloc_zero(ctx, struct pcap_trace);
 	int saved;
 
@@ -76,10 +110,15 @@ struct pcap_trace *pcap_trace_open(void *ctx, const char *path)
 		errno = ENOMEM;
 		return NULL;
 	}
+	talloc_set_destructor(t, trace_destructor);
+	t->ctrg = rate_ctr_group_alloc(t, &trace_ctrg_desc, next_idx++);
+	if (!t->ctrg) {
+		errno = ENOMEM;
+		goto fail;
+	}
 	t->f = fopen(path, "wb");
 	if (!t->f)
 		goto fail;
-	talloc_set_destructor(t, trace_destructor);
 	if (fwrite(&fh, sizeof(fh), 1, t->f) != 1 || fflush(t->f) != 0) {
 		errno = EIO;
 		goto fail;
@@ -138,12 +177,16 @@ int pcap_trace_m3ua(struct pcap_trace *t, const struct timeval *tv, uint32_t src
 	uint32_t crc;
 
 	if (len == 0 || len > MAX_PDU) {
-		t->dropped++;
+		drop(t, TRACE_CTR_DROPPED_INVALID);
 		return -EINVAL;
 	}
 	flen = FRAME_OVERHEAD + len + pad;
-	if (!t->f || t->bytes + sizeof(rh) + flen > t->max_bytes) {
-		t->dropped++;
+	if (!t->f) {
+		drop(t, TRACE_CTR_DROPPED_IO);
+		return -EIO;
+	}
+	if (t->bytes + sizeof(rh) + flen > t->max_bytes) {
+		drop(t, TRACE_CTR_DROPPED_FULL);
 		return -ENOSPC;
 	}
 
@@ -189,11 +232,12 @@ int pcap_trace_m3ua(struct pcap_trace *t, const struct timeval *tv, uint32_t src
 		/* a partial record would corrupt the file: stop writing */
 		fclose(t->f);
 		t->f = NULL;
-		t->dropped++;
+		drop(t, TRACE_CTR_DROPPED_IO);
 		return -EIO;
 	}
 	t->bytes += sizeof(rh) + flen;
 	t->written++;
+	rate_ctr_inc2(t->ctrg, TRACE_CTR_WRITTEN);
 	return 0;
 }
 
@@ -205,6 +249,11 @@ uint64_t pcap_trace_written(const struct pcap_trace *t)
 uint64_t pcap_trace_dropped(const struct pcap_trace *t)
 {
 	return t->dropped;
+}
+
+struct rate_ctr_group *pcap_trace_ctrg(struct pcap_trace *t)
+{
+	return t->ctrg;
 }
 
 uint64_t pcap_trace_bytes(const struct pcap_trace *t)

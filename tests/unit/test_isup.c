@@ -476,6 +476,8 @@ struct bad {
 
 static const struct bad bads[] = {
 	{ "1100", -1, "shorter than CIC", 0 },
+	{ "11", -1, "shorter than CIC", 0 },
+	{ "", -1, "shorter than CIC", 0 },
 	{ "11000100", ISUP_PAR_FORWARD_CALL_IND, "fixed parameter truncated", 4 },
 	{ "11000100200100", ISUP_PAR_TRANSMISSION_MEDIUM_REQ, "truncated", 7 },
 	{ "1100010020010a00", ISUP_PAR_CALLED_PARTY_NUMBER, "pointer missing", 8 },
@@ -508,6 +510,8 @@ static const struct bad bads[] = {
 	{ "010018", ISUP_PAR_CGS_MSG_TYPE, "truncated", 3 },
 	{ "01001800", ISUP_PAR_RANGE_AND_STATUS, "pointer missing", 4 },
 	{ "11002c01" "01" "c0020000" "00", ISUP_PAR_GENERIC_NUMBER, "too short", 5 },
+	/* unrecognised parameter 0xfe whose length runs past the end */
+	{ "11000901" "290101" "fe09aa" "00", 0xfe, "runs past end", 7 },
 };
 
 START_TEST(test_errors)
@@ -530,6 +534,7 @@ START_TEST(test_errors)
 	if (b->param >= 0)
 		ck_assert_str_eq(err.param_name, isup_param_name(b->param));
 	ck_assert_uint_eq(err.msg_type, n > 2 ? in[2] : 0);
+	ck_assert_int_eq(err.cic, n >= 2 ? ((in[0] | (in[1] << 8)) & 0xfff) : -1);
 }
 END_TEST
 
@@ -696,6 +701,34 @@ START_TEST(test_names)
 	ck_assert_str_eq(isup_param_name(ISUP_PAR_CAUSE_IND), "cause indicators");
 	ck_assert_str_eq(isup_event_name(ISUP_EVENT_ALERTING), "alerting");
 	ck_assert_ptr_nonnull(strstr(isup_msg_type_name(0x7e), "unknown"));
+	ck_assert_str_eq(isup_param_name(0xfe), "unrecognised parameter");
+}
+END_TEST
+
+START_TEST(test_msg_str)
+{
+	struct isup_number called, calling;
+	struct isup_msg *m;
+	char buf[160], small[12];
+
+	m = isup_msg_rel(ctx, 17, 16, ISUP_LOC_PUB_LOCAL);
+	ck_assert_str_eq(isup_msg_str(buf, sizeof(buf), m),
+			 "REL cic=17 cause=16(Normal call clearing) loc=LN");
+	ck_assert_str_eq(isup_msg_str(small, sizeof(small), m), "REL cic=17 ");
+	talloc_free(m);
+
+	isup_number_set(&called, ISUP_NAI_NATIONAL, "0123456789");
+	isup_number_set(&calling, ISUP_NAI_NATIONAL, "4912345");
+	calling.pres = ISUP_PRES_RESTRICTED;
+	m = isup_msg_iam(ctx, 5, &called, &calling, 10, 0);
+	ck_assert_str_eq(isup_msg_str(buf, sizeof(buf), m),
+			 "IAM cic=5 called=0123456789(nai=3) calling=4912345(nai=3,pres=1) cpc=10");
+	talloc_free(m);
+
+	m = isup_msg_cg(ctx, ISUP_MSGT_CGB, 1, 0, 7, 0xa5);
+	ck_assert_str_eq(isup_msg_str(buf, sizeof(buf), m),
+			 "CGB cic=1 cgsmt=0 range=7 status=0x000000a5");
+	talloc_free(m);
 }
 END_TEST
 
@@ -719,6 +752,7 @@ int main(void)
 	tcase_add_test(tc, test_compat_default);
 	tcase_add_test(tc, test_compat_ext);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_msg_str);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <osmocom/core/rate_ctr.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
@@ -135,10 +136,14 @@ static const char *const fields[_NUM_C] = {
 	[C_MALFORMED] = "_ws.malformed",
 };
 
+#define MAX_COLS 32
+
 struct expect {
 	struct isup_msg *(*build)(void);
-	const char *v[_NUM_C];	/* NULL: tshark must print nothing */
+	const char *v[MAX_COLS];	/* NULL: tshark must print nothing */
 };
+
+osmo_static_assert(_NUM_C <= MAX_COLS, cols_fit);
 
 /* Every frame: M3UA label as built, SCTP stream 1, CRC32c good. */
 #define WRAP [C_OPC] = "1001", [C_DPC] = "2002", [C_SI] = "5", [C_SID] = "0x0001", [C_CKSUM] = "1"
@@ -165,12 +170,13 @@ static const struct expect expects[] = {
 };
 
 /* Split one tshark line at '|' and compare column by column. */
-static void check_line(size_t frame, char *line, const struct expect *e)
+static void check_line(size_t frame, char *line, const char *const *fields, size_t n_fields,
+		       const struct expect *e)
 {
 	char *tok = line;
 	size_t c;
 
-	for (c = 0; c < _NUM_C; c++) {
+	for (c = 0; c < n_fields; c++) {
 		char *bar = strchr(tok, '|');
 		const char *want = e->v[c] ? e->v[c] : "";
 
@@ -178,7 +184,7 @@ static void check_line(size_t frame, char *line, const struct expect *e)
 			*bar = '\0';
 		ck_assert_msg(strcmp(tok, want) == 0, "frame %zu: %s = '%s', want '%s'", frame,
 			      fields[c], tok, want);
-		ck_assert_msg(bar || c == _NUM_C - 1, "frame %zu: only %zu columns", frame, c + 1);
+		ck_assert_msg(bar || c == n_fields - 1, "frame %zu: only %zu columns", frame, c + 1);
 		if (bar)
 			tok = bar + 1;
 	}
@@ -192,7 +198,10 @@ static int tshark_present(void)
 	return system(cmd) == 0;
 }
 
-START_TEST(test_tshark_decodes)
+/* Encode each message, trace it as M3UA DATA, have tshark print the
+ * fields and compare them with the expectations. */
+static void run_tshark(const char *const *fields, size_t n_fields, const struct expect *exp,
+		       size_t n_exp)
 {
 	struct pcap_trace *t;
 	char path[128], cmd[2048], line[1024];
@@ -204,8 +213,8 @@ START_TEST(test_tshark_decodes)
 	snprintf(path, sizeof(path), "%s/isup.pcap", dir);
 	t = pcap_trace_open(ctx, path);
 	ck_assert_ptr_nonnull(t);
-	for (i = 0; i < ARRAY_SIZE(expects); i++) {
-		struct isup_msg *m = expects[i].build();
+	for (i = 0; i < n_exp; i++) {
+		struct isup_msg *m = exp[i].build();
 		struct timeval tv = { .tv_sec = 1700000000 + i, .tv_usec = 1000 * i };
 		uint8_t isup[272], m3ua[300];
 		int n;
@@ -217,30 +226,168 @@ START_TEST(test_tshark_decodes)
 						 m3ua_wrap(m3ua, isup, n, i & 15)), 0);
 		talloc_free(m);
 	}
-	ck_assert_uint_eq(pcap_trace_written(t), ARRAY_SIZE(expects));
+	ck_assert_uint_eq(pcap_trace_written(t), n_exp);
 	ck_assert_uint_eq(pcap_trace_dropped(t), 0);
 	pcap_trace_close(t);
 
 	off = snprintf(cmd, sizeof(cmd),
 		       "HOME='%s' tshark -n -r '%s' -o sctp.checksum:CRC-32C -T fields "
 		       "-E separator='|' -E occurrence=a -E aggregator=',' ", dir, path);
-	for (i = 0; i < ARRAY_SIZE(fields); i++)
+	for (i = 0; i < n_fields; i++)
 		off += snprintf(cmd + off, sizeof(cmd) - off, "-e %s ", fields[i]);
+	ck_assert_uint_lt(off, sizeof(cmd) - 16);
 	snprintf(cmd + off, sizeof(cmd) - off, "2>/dev/null");
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
-	for (i = 0; i < ARRAY_SIZE(expects); i++) {
+	for (i = 0; i < n_exp; i++) {
 		size_t l;
 
 		ck_assert_msg(fgets(line, sizeof(line), p) != NULL, "tshark printed %zu lines, want %zu",
-			      i, ARRAY_SIZE(expects));
+			      i, n_exp);
 		l = strlen(line);
 		if (l && line[l - 1] == '\n')
 			line[l - 1] = '\0';
-		check_line(i + 1, line, &expects[i]);
+		check_line(i + 1, line, fields, n_fields, &exp[i]);
 	}
 	ck_assert_ptr_null(fgets(line, sizeof(line), p));
 	ck_assert_int_eq(pclose(p), 0);
+}
+
+START_TEST(test_tshark_decodes)
+{
+	run_tshark(fields, ARRAY_SIZE(fields), expects, ARRAY_SIZE(expects));
+}
+END_TEST
+
+/* Optional parameters and the remaining message types. */
+static struct isup_msg *mk_iam_full(void)
+{
+	struct isup_number called;
+	struct isup_msg *m;
+
+	isup_number_set(&called, ISUP_NAI_INTERNATIONAL, "33123456789");
+	m = isup_msg_iam(ctx, 200, &called, NULL, 10, 3);
+	isup_number_set(&m->redirecting, ISUP_NAI_NATIONAL, "0140");
+	ISUP_SET(m, ISUP_P_REDIRECTING);
+	isup_number_set(&m->orig_called, ISUP_NAI_NATIONAL, "01401");
+	ISUP_SET(m, ISUP_P_ORIG_CALLED);
+	m->redir_info.indicator = 3;
+	m->redir_info.counter = 2;
+	m->redir_info.reason = 1;
+	ISUP_SET(m, ISUP_P_REDIR_INFO);
+	isup_number_set(&m->generic_number[0], ISUP_NAI_NATIONAL, "612345678");
+	m->generic_number[0].nqi = 6;
+	m->n_generic_number = 1;
+	ISUP_SET(m, ISUP_P_GENERIC_NUMBER);
+	m->hop_counter = 20;
+	ISUP_SET(m, ISUP_P_HOP_COUNTER);
+	return m;
+}
+
+static struct isup_msg *mk_sam(void)
+{
+	struct isup_msg *m = isup_msg_alloc(ctx, ISUP_MSGT_SAM, 200);
+
+	strcpy(m->subsequent.digits, "987F");
+	ISUP_SET(m, ISUP_P_SUBSEQUENT);
+	return m;
+}
+
+static struct isup_msg *mk_con(void)
+{
+	struct isup_msg *m = isup_msg_con(ctx, 200, NULL);
+
+	isup_number_set(&m->connected, ISUP_NAI_NATIONAL, "0299");
+	ISUP_SET(m, ISUP_P_CONNECTED);
+	m->obci.inband = 1;
+	ISUP_SET(m, ISUP_P_OBCI);
+	return m;
+}
+
+static struct isup_msg *mk_rel_acl(void)
+{
+	struct isup_msg *m = isup_msg_rel(ctx, 200, 42, ISUP_LOC_TRANSIT);
+
+	m->acl = 2;
+	ISUP_SET(m, ISUP_P_ACL);
+	return m;
+}
+
+static struct isup_msg *mk_sus(void)
+{
+	struct isup_msg *m = isup_msg_alloc(ctx, ISUP_MSGT_SUS, 200);
+
+	m->susres = 1;
+	ISUP_SET(m, ISUP_P_SUSRES);
+	return m;
+}
+
+static struct isup_msg *mk_anm_unknown(void)
+{
+	static const uint8_t data[] = { 0xaa, 0xbb };
+	struct isup_msg *m = isup_msg_anm(ctx, 200);
+
+	m->unknown[0].code = 0xfe;
+	m->unknown[0].len = sizeof(data);
+	m->unknown[0].data = data;
+	m->n_unknown = 1;
+	return m;
+}
+
+static struct isup_msg *mk_blo(void) { return isup_msg_simple(ctx, ISUP_MSGT_BLO, 200); }
+static struct isup_msg *mk_ucic(void) { return isup_msg_simple(ctx, ISUP_MSGT_UCIC, 200); }
+
+enum col2 {
+	D_TYPE, D_CIC, D_CALLED, D_REDIRECTING, D_ORIG_CALLED, D_REDIR_IND, D_REDIR_COUNTER,
+	D_REDIR_REASON, D_GENERIC, D_HOP, D_TMR, D_SUBSEQUENT, D_CONNECTED, D_INBAND, D_CAUSE,
+	D_ACL, D_SUSRES, D_PARAM_TYPES, D_MALFORMED, _NUM_D
+};
+
+static const char *const fields2[_NUM_D] = {
+	[D_TYPE] = "isup.message_type",
+	[D_CIC] = "isup.cic",
+	[D_CALLED] = "isup.called",
+	[D_REDIRECTING] = "isup.redirecting",
+	[D_ORIG_CALLED] = "isup.original_called_number",
+	[D_REDIR_IND] = "isup.redirecting_ind",
+	[D_REDIR_COUNTER] = "isup.redirection_counter",
+	[D_REDIR_REASON] = "isup.redirection_reason",
+	[D_GENERIC] = "isup.generic_number",
+	[D_HOP] = "isup.hop_counter",
+	[D_TMR] = "isup.transmission_medium_requirement",
+	[D_SUBSEQUENT] = "isup.subsequent_number",
+	[D_CONNECTED] = "isup.connected_number",
+	[D_INBAND] = "isup.inband_information_ind",
+	[D_CAUSE] = "isup.cause_indicator",
+	[D_ACL] = "isup.automatic_congestion_level",
+	[D_SUSRES] = "isup.suspend_resume_indicator",
+	[D_PARAM_TYPES] = "isup.parameter_type",
+	[D_MALFORMED] = "_ws.malformed",
+};
+
+osmo_static_assert(_NUM_D <= MAX_COLS, cols2_fit);
+
+static const struct expect expects2[] = {
+	{ mk_iam_full, { [D_TYPE] = "1", [D_CIC] = "200", [D_CALLED] = "33123456789",
+			 [D_REDIRECTING] = "0140", [D_ORIG_CALLED] = "01401", [D_REDIR_IND] = "3",
+			 [D_REDIR_COUNTER] = "2", [D_REDIR_REASON] = "1", [D_GENERIC] = "612345678",
+			 [D_HOP] = "20", [D_TMR] = "3",
+			 [D_PARAM_TYPES] = "6,7,9,2,4,11,40,192,19,61,0" } },
+	{ mk_sam, { [D_TYPE] = "2", [D_CIC] = "200", [D_SUBSEQUENT] = "987F",
+		    [D_PARAM_TYPES] = "5" } },
+	{ mk_con, { [D_TYPE] = "7", [D_CIC] = "200", [D_CONNECTED] = "0299", [D_INBAND] = "1",
+		    [D_PARAM_TYPES] = "17,33,41,0" } },
+	{ mk_rel_acl, { [D_TYPE] = "12", [D_CIC] = "200", [D_CAUSE] = "42", [D_ACL] = "2",
+			[D_PARAM_TYPES] = "18,39,0" } },
+	{ mk_sus, { [D_TYPE] = "13", [D_CIC] = "200", [D_SUSRES] = "1", [D_PARAM_TYPES] = "34" } },
+	{ mk_anm_unknown, { [D_TYPE] = "9", [D_CIC] = "200", [D_PARAM_TYPES] = "254,0" } },
+	{ mk_blo, { [D_TYPE] = "19", [D_CIC] = "200" } },
+	{ mk_ucic, { [D_TYPE] = "46", [D_CIC] = "200" } },
+};
+
+START_TEST(test_tshark_optional)
+{
+	run_tshark(fields2, ARRAY_SIZE(fields2), expects2, ARRAY_SIZE(expects2));
 }
 END_TEST
 
@@ -268,6 +415,11 @@ START_TEST(test_trace_cap)
 	ck_assert_uint_eq(pcap_trace_written(t), 3);
 	ck_assert_uint_eq(pcap_trace_dropped(t), 3);
 	ck_assert_uint_eq(pcap_trace_bytes(t), 24 + 3 * 72);
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(pcap_trace_ctrg(t), 0)->current, 3);
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(pcap_trace_ctrg(t), 1)->current, 2);
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(pcap_trace_ctrg(t), 2)->current, 1);
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(pcap_trace_ctrg(t), 3)->current, 0);
+	ck_assert_str_eq(pcap_trace_ctrg(t)->desc->ctr_desc[1].name, "trace:dropped:full");
 	pcap_trace_close(t);
 	ck_assert_ptr_null(pcap_trace_open(ctx, "/nonexistent-dir/x.pcap"));
 
@@ -296,6 +448,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_tshark_decodes);
+	tcase_add_test(tc, test_tshark_optional);
 	tcase_add_test(tc, test_trace_cap);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
