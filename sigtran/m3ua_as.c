@@ -99,6 +99,12 @@ struct m3ua_as *m3ua_as_alloc(void *ctx, const struct m3ua_as_cfg *cfg,
 	return as;
 }
 
+void m3ua_as_set_user(struct m3ua_as *as, const struct mtp_user_ops *ops, void *priv)
+{
+	as->ops = ops;
+	as->priv = priv;
+}
+
 void m3ua_as_free(struct m3ua_as *as)
 {
 	if (!as)

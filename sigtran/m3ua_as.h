@@ -51,6 +51,8 @@ enum m3ua_dest_state {
 void m3ua_as_cfg_init(struct m3ua_as_cfg *cfg, const char *name);
 struct m3ua_as *m3ua_as_alloc(void *ctx, const struct m3ua_as_cfg *cfg,
 			      const struct mtp_user_ops *ops, void *priv);
+/* Bind the MTP user (an AS made from the config gets its user later). */
+void m3ua_as_set_user(struct m3ua_as *as, const struct mtp_user_ops *ops, void *priv);
 /* Frees the AS and every ASP it holds. */
 void m3ua_as_free(struct m3ua_as *as);
 /* Attach an ASP (one AS per ASP). -ENOSPC beyond M3UA_AS_MAX_ASP, -EBUSY if already attached. */
@@ -64,8 +66,9 @@ int m3ua_as_start(struct m3ua_as *as);
  * -ENOTCONN when none is active, -ENOSPC when its send queue is full, -EMSGSIZE too long. */
 int m3ua_as_transfer(struct m3ua_as *as, const struct mtp_transfer *xfer);
 
-/* Make a DPC known (available until told otherwise): it gets pause/resume indications.
- * -ENOSPC when the table is full. */
+/* Make a DPC known (available until told otherwise): from now on it gets pause/resume
+ * indications; its state at the time of the call is not indicated, read it with
+ * m3ua_as_dest_reachable(). -ENOSPC when the table is full (counted). */
 int m3ua_as_dest_add(struct m3ua_as *as, uint32_t dpc);
 enum m3ua_dest_state m3ua_as_dest_state(const struct m3ua_as *as, uint32_t dpc);
 /* True when the DPC is reachable: some ASP active and the destination not unavailable. */
