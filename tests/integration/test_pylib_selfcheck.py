@@ -12,9 +12,10 @@ import threading
 import time
 import traceback
 
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
-from sigtran import DecodeError, M3uaFramer, isup, m3ua, sctp_ipv4_packet, write_pcap  # noqa: E402
+from sigtran import DecodeError, M3uaFramer, isup, m3ua, m3ua_read, sctp_ipv4_packet, write_pcap  # noqa: E402
 import peers  # noqa: E402
 import procs  # noqa: E402
 
@@ -153,6 +154,26 @@ def m3ua_framer_splits_stream():
     eq(f.buf, b"", "leftover")
     raises(DecodeError, M3uaFramer().feed, H("0100030100000004"))
     raises(DecodeError, M3uaFramer(max_len=100).feed, H("0100030100010000"))
+
+
+@test
+def m3ua_read_from_socket():
+    a, b = socket.socketpair()
+    try:
+        b.settimeout(2)
+        m1, m2 = m3ua.beat(b"x").encode(), m3ua.aspup().encode()
+        a.sendall(m1 + m2 + m1[:5])
+        eq(m3ua_read(b), m1, "first")
+        eq(m3ua_read(b), m2, "second (header only)")
+        a.shutdown(socket.SHUT_WR)
+        raises(ConnectionError, m3ua_read, b)
+    finally:
+        a.close()
+        b.close()
+    a, b = socket.socketpair()
+    a.close()
+    eq(m3ua_read(b), b"", "clean EOF")
+    b.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,6 +321,9 @@ def isup_hostile_input_rejected():
         "odd with no digits": "050002" "02" "00" "01" "80",
         "bci length": "050006" "1614" "01" "110101" "00",
         "twice": "050006" "1614" "01" "290101" "290101" "00",
+        "trailing after RSC": "070012" "00",
+        "trailing after optional part": "050006" "1614" "01" "290101" "00" "00",
+        "trailing after variable part": "05000c" "02" "00" "02" "8290" "ff",
     }
     for what, hexs in bad.items():
         try:
@@ -405,6 +429,22 @@ def wireshark_decodes_what_we_encode():
         (m3ua.data(1, 2, isup.encode_sam(1, "45")), {"isup.message_type": "2", "isup.subsequent_number": "45"}),
         (m3ua.data(1, 2, isup.encode_cfn(1, cause=97, location=2, diagnostic=b"\xff")),
          {"isup.message_type": "47", "isup.cause_indicator": "97"}),
+        (m3ua.data(1, 2, isup.encode_rel(1, cause=34, location=3, acl=1, redirection_number={
+            "nai": 3, "inn": 0, "npi": 1, "digits": "0144"})),
+         {"isup.automatic_congestion_level": "1", "isup.redirection_number": "0144"}),
+        (m3ua.data(1, 2, isup.encode_iam(
+            2, "12", redirecting={"nai": 3, "npi": 1, "apri": 1, "digits": "0122"},
+            original_called={"nai": 4, "npi": 1, "apri": 0, "digits": "3312"},
+            location_number={"nai": 3, "inn": 1, "npi": 1, "apri": 0, "screening": 3, "digits": "012"},
+            generic_number=[{"qualifier": 6, "nai": 3, "npi": 1, "digits": "0611"}],
+            redirection_info={"redirecting_indicator": 3, "original_reason": 1, "counter": 2, "reason": 2},
+            user_service_info={"itc": 0, "rate": 0x10, "layer1": 3})),
+         {"isup.redirecting": "0122", "isup.original_called_number": "3312", "isup.location_number": "012",
+          "isup.generic_number": "0611", "isup.number_qualifier_indicator": "6", "isup.redirecting_ind": "3",
+          "isup.redirection_counter": "2", "isup.user_service_information": "8090a3"}),
+        (m3ua.data(1, 2, isup.encode_anm(3, connected={"nai": 3, "npi": 1, "apri": 1, "screening": 3,
+                                                       "digits": "0155"})),
+         {"isup.message_type": "9", "isup.connected_number": "0155"}),
         (m3ua.ntfy(1, 3, rc=[4]), {"m3ua.status_type": "1", "m3ua.status_info": "3",
                                    "m3ua.routing_context": "4"}),
         (m3ua.aspac(2, [4]), {"m3ua.message_class": "4", "m3ua.traffic_mode_type": "2"}),
@@ -500,6 +540,27 @@ def peers_report_garbage_and_deadlines():
             eq(len(asp.errors), 1, "error recorded")
 
 
+@test
+def peers_server_refuses_on_request():
+    with peers.M3uaServer(ntfy=False) as sg:
+        sg.refuse("ASPAC", m3ua.ERR_INVALID_RC)
+        with peers.M3uaClient("127.0.0.1", sg.port) as asp:
+            asp.send(m3ua.aspup())
+            asp.expect("ASPUP_ACK", timeout=2)
+            asp.send(m3ua.aspac(rc=[99]))
+            err = asp.expect("ERR", timeout=2)
+            eq((err["error_code"], err["routing_context"]), (m3ua.ERR_INVALID_RC, [99]), "ERR")
+            eq(sg.expect("ASPAC", timeout=2)["routing_context"], [99], "refused ASPAC queued")
+            eq(sg.active.is_set(), False, "not active after refusal")
+            sg.refuse("ASPAC")
+            asp.send(m3ua.aspac(rc=[1]))
+            eq(asp.expect("ASPAC_ACK", timeout=2)["routing_context"], [1], "accepted after")
+            eq(asp.try_recv(0.2), None, "no NTFY when ntfy=False")
+            asp.ping(b"\x00\x01")
+            asp.send(m3ua.aspdn())
+            asp.expect("ASPDN_ACK", timeout=2)
+
+
 # --------------------------------------------------------------------------------------------
 # Processes, VTY, CTRL, SIPp
 # --------------------------------------------------------------------------------------------
@@ -558,6 +619,8 @@ def _fake_vty(listener):
                 out += "calls: 3 active\r\n" + "emergency: 1\r\n"
             elif line == "configure terminal":
                 mode = "(config)#"
+            elif line == "bogus":
+                out += "% Unknown command.\r\n"
             c.sendall(out.encode() + bytes([255, 255]) * 0 + f"gw{mode} ".encode())
     c.close()
 
@@ -578,7 +641,9 @@ def procs_vty_against_fake():
         v.enable()
         eq(v.mode, "#", "enable prompt")
         eq(v.command("show calls"), "calls: 3 active\nemergency: 1", "command output")
-        v.command("configure terminal")
+        eq(v.command("bogus"), "% Unknown command.", "error text returned")
+        raises(procs.VtyError, v.command, "bogus", check=True)
+        v.command("configure terminal", check=True)
         eq((v.node_name, v.mode), ("gw(config)", "#"), "config prompt")
     t.join(5)
     ls.close()

@@ -156,6 +156,14 @@ class _M3uaPeer:
         d["m3ua"] = msg
         return d
 
+    def ping(self, data=b"ping", timeout=5.0):
+        """Send BEAT and wait for the BEAT_ACK; its heartbeat data must echo ours."""
+        self.send(m3ua.beat(data))
+        ack = self.expect("BEAT_ACK", timeout=timeout)
+        if ack.get("heartbeat_data") != data:
+            raise AssertionError(f"BEAT_ACK data {ack.get('heartbeat_data')!r} != {data!r}")
+        return ack
+
     def records(self, name=None):
         """Received messages (with timestamps), optionally only those of one name."""
         with self._lock:
@@ -278,6 +286,20 @@ class M3uaServer(_M3uaPeer):
         else:
             return False
         return False  # acknowledged, but still queued so the test can see it
+
+    def refuse(self, name, error_code=None):
+        """From now on answer messages called name (e.g. 'ASPAC') with ERR(error_code) instead of
+        acknowledging them; error_code None goes back to the normal answer. The refused message is
+        still queued for the test."""
+        key = m3ua.TYPES[name]
+        if error_code is None:
+            self.handlers.pop(key, None)
+            return
+
+        def answer(peer, msg):
+            peer.send(m3ua.err(error_code, rc=msg.get("routing_context")))
+            return False
+        self.handlers[key] = answer
 
     def send_duna(self, pcs, rc=None):
         self.send(m3ua.duna(pcs, rc=rc if rc is not None else self.rc))

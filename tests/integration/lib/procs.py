@@ -145,6 +145,10 @@ def strip_telnet(buf):
     return bytes(out), b""
 
 
+class VtyError(RuntimeError):
+    pass
+
+
 _PROMPT = re.compile(rb"(?:^|\n)([A-Za-z0-9_.\-]+(?:\([A-Za-z0-9_.\- -]+\))?)([>#]) $")
 
 
@@ -182,14 +186,21 @@ class Vty:
             text, self._raw = strip_telnet(self._raw + chunk)
             self._text += text.replace(b"\r", b"")
 
-    def command(self, cmd, timeout=None):
-        """Run one command; return its output (the echoed command line removed)."""
-        self.sock.sendall(cmd.encode() + b"\r\n")
+    def command(self, cmd, timeout=None, check=False):
+        """Run one command; return its output (the echoed command line removed). Ends the line
+        with LF only: the VTY executes on CR and on LF alike, so CR LF would run it twice.
+        check=True raises VtyError when the VTY answers with a '% ...' error line."""
+        self.sock.sendall(cmd.encode() + b"\n")
         out = self._read_prompt(timeout or self.timeout)
         lines = out.split("\n")
         if lines and lines[0].strip().endswith(cmd.strip()):
             lines = lines[1:]
-        return "\n".join(lines).strip("\n")
+        text = "\n".join(lines).strip("\n")
+        if check:
+            errors = [ln for ln in lines if ln.startswith("%")]
+            if errors:
+                raise VtyError(f"{cmd!r}: {' '.join(errors)}")
+        return text
 
     def enable(self):
         out = self.command("enable")

@@ -817,6 +817,7 @@ class isup:
             off += size
         ptr_base = off
         _need(buf, off, len(var) + (1 if has_opt else 0), f"isup {name} pointers")
+        end = off + len(var) + (1 if has_opt else 0)
         for i, pname in enumerate(var):
             p = ptr_base + i
             if buf[p] == 0:
@@ -828,6 +829,7 @@ class isup:
                 raise DecodeError(f"isup {name} length of {pname}", start, "is zero")
             _need(buf, start + 1, ln, f"isup {name} value of {pname}")
             msg[pname] = _isup_dec_param(pname, buf[start + 1:start + 1 + ln], start + 1)
+            end = max(end, start + 1 + ln)
         unknown = []
         if has_opt:
             p = ptr_base + len(var)
@@ -852,6 +854,9 @@ class isup:
                     else:
                         msg[pname] = _isup_dec_param(pname, raw, o + 2)
                     o += 2 + ln
+                end = max(end, o + 1)
+        if end != len(buf):
+            raise DecodeError(f"isup {name} end", end, f"{len(buf) - end} octets after the last parameter")
         msg["unknown"] = unknown
         return msg
 
