@@ -13,7 +13,6 @@
 #include <osmocom/core/utils.h>
 
 #include "common/log.h"
-#include "sigtran/m3ua_sg.h"
 #include "sigtran/mtp3.h"
 #include "tools/pstn-sim/sim.h"
 
@@ -219,6 +218,11 @@ int main(int argc, char **argv)
 		}
 	}
 	summary(sim);
-	m3ua_sg_free(sim->sg);
+	sim_fault_stop(sim);
+	sim_orig_stop(sim);
+	sim_sg_stop(sim);
+	sim_cic_free_all(sim);
+	sim_summary_free(sim);
+	talloc_free(sim);
 	return 0;
 }

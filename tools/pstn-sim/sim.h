@@ -202,6 +202,7 @@ const char *sim_action_name(enum sim_action act);
 
 /* sim_sg.c: the SG side of M3UA */
 int sim_sg_start(struct sim *sim, void *ctx);
+void sim_sg_stop(struct sim *sim);
 uint16_t sim_sg_port(const struct sim *sim);
 /* Send one ISUP message (already encoded) to the gateway over an active ASP; -ENOTCONN. */
 int sim_sg_send_isup(struct sim *sim, const uint8_t *buf, size_t len, uint8_t sls);
@@ -240,22 +241,29 @@ enum sim_cic_event {
 int sim_cic_fsm_init(void);
 /* Allocate the circuits and apply cfg.timers; -EINVAL for a timer that does not exist. */
 int sim_cic_alloc_all(struct sim *sim, void *ctx);
+/* Stop every circuit's timer and free the circuits (no message is sent). */
+void sim_cic_free_all(struct sim *sim);
 bool sim_cic_idle(const struct sim_cic *c);
 void sim_cic_dispatch(struct sim_cic *c, enum sim_cic_event ev, const void *data);
 
 /* sim_orig.c */
 void sim_orig_start(struct sim *sim);
+void sim_orig_stop(struct sim *sim);
 /* An originated call ended (its circuit went back to idle). */
 void sim_orig_done(struct sim *sim);
 
 /* sim_fault.c: control socket, schedules and the fault commands */
 int sim_fault_start(struct sim *sim);
-/* Run one command; the reply lines go through out(). Returns 0 or -EINVAL. */
+/* Cancel the schedules and close the control socket. */
+void sim_fault_stop(struct sim *sim);
+/* Run one command; the reply lines go through out(). Returns 0, -EINVAL for a bad command,
+ * or the command's failure (-ENOTCONN: no ASP to send to). */
 int sim_fault_cmd(struct sim *sim, const char *line,
 		  void (*out)(void *priv, const char *line), void *priv);
 
 /* sim_summary.c */
 int sim_summary_init(struct sim *sim, void *ctx);
+void sim_summary_free(struct sim *sim);
 void sim_summary_cpu_mark(struct sim *sim);
 void sim_summary_print(struct sim *sim, void (*out)(void *priv, const char *line), void *priv);
 void sim_ctr_inc(struct sim *sim, enum sim_ctr ctr);

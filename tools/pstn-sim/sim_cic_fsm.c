@@ -481,6 +481,17 @@ int sim_cic_alloc_all(struct sim *sim, void *ctx)
 	return 0;
 }
 
+void sim_cic_free_all(struct sim *sim)
+{
+	for (unsigned i = 0; i < sim->num_cics; i++) {
+		osmo_timer_del(&sim->cics[i].timer);
+		if (sim->cics[i].fi)
+			osmo_fsm_inst_free(sim->cics[i].fi);
+	}
+	TALLOC_FREE(sim->cics);
+	sim->num_cics = 0;
+}
+
 bool sim_cic_idle(const struct sim_cic *c)
 {
 	return c->fi->state == ST_IDLE;

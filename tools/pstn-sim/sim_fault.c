@@ -69,7 +69,7 @@ static int cmd_flap(struct sim *sim, char **argv, const char **why)
 	}
 	sim->flap_left = n;
 	sim->flap_interval_ms = ms;
-	osmo_timer_setup(&sim->flap_timer, flap_tick, sim);
+	osmo_timer_del(&sim->flap_timer);
 	flap_tick(sim);
 	return 0;
 }
@@ -240,6 +240,7 @@ int sim_fault_cmd(struct sim *sim, const char *line, void (*out)(void *priv, con
 	char *save = NULL, *tok;
 	const char *why = "unknown command";
 	char reply[SIM_MAX_CMD + 64];
+	int rc = -EINVAL;
 
 	if (strlen(line) > SIM_MAX_CMD) {
 		sim_ctr_inc(sim, SIM_CTR_CTL_BAD);
@@ -271,7 +272,8 @@ int sim_fault_cmd(struct sim *sim, const char *line, void (*out)(void *priv, con
 			why = "wrong number of arguments";
 			goto bad;
 		}
-		if (c->fn(sim, argv, &why) < 0)
+		rc = c->fn(sim, argv, &why);
+		if (rc < 0)
 			goto bad;
 		sim_ctr_inc(sim, SIM_CTR_CTL_COMMANDS);
 		LOGP(DSIM, LOGL_NOTICE, "command: %s\n", line);
@@ -283,7 +285,7 @@ bad:
 	LOGP(DSIM, LOGL_NOTICE, "command refused: %s: %s\n", line, why);
 	snprintf(reply, sizeof(reply), "error: %s", why);
 	out(priv, reply);
-	return -EINVAL;
+	return rc;
 }
 
 /* Reply lines collected into one datagram. */
@@ -347,6 +349,8 @@ int sim_fault_start(struct sim *sim)
 {
 	int rc;
 
+	sim->ctl_ofd.fd = -1;
+	osmo_timer_setup(&sim->flap_timer, flap_tick, sim);
 	for (unsigned i = 0; i < sim->cfg.num_fault_at; i++) {
 		struct sim_fault_at *f = &sim->cfg.fault_at[i];
 		f->sim = sim;
@@ -360,4 +364,16 @@ int sim_fault_start(struct sim *sim)
 	rc = osmo_sock_init_ofd(&sim->ctl_ofd, AF_INET, SOCK_DGRAM, IPPROTO_UDP, "127.0.0.1",
 				sim->cfg.control_port, OSMO_SOCK_F_BIND);
 	return rc < 0 ? rc : 0;
+}
+
+void sim_fault_stop(struct sim *sim)
+{
+	for (unsigned i = 0; i < sim->cfg.num_fault_at; i++)
+		osmo_timer_del(&sim->cfg.fault_at[i].timer);
+	osmo_timer_del(&sim->flap_timer);
+	if (sim->ctl_ofd.fd >= 0) {
+		osmo_fd_unregister(&sim->ctl_ofd);
+		close(sim->ctl_ofd.fd);
+		sim->ctl_ofd.fd = -1;
+	}
 }

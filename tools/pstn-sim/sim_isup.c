@@ -193,8 +193,6 @@ int sim_isup_block(struct sim *sim, uint16_t first, uint16_t last, bool block)
 		unsigned n = OSMO_MIN(CG_MAX, last - cic + 1);
 		int rc;
 
-		for (unsigned i = 0; i < n; i++)
-			sim_cic_lookup(sim, cic + i)->local_blocked = block;
 		/* Q.763 3.43: range 0 is not allowed in CGB/CGU: one circuit is BLO/UBL */
 		if (n == 1)
 			rc = sim_isup_send(sim, isup_msg_simple(sim, block ? ISUP_MSGT_BLO : ISUP_MSGT_UBL, cic));
@@ -204,6 +202,9 @@ int sim_isup_block(struct sim *sim, uint16_t first, uint16_t last, bool block)
 							    n == 32 ? 0xffffffffu : (1u << n) - 1));
 		if (rc < 0)
 			return rc;
+		/* only what the gateway was told counts as blocked */
+		for (unsigned i = 0; i < n; i++)
+			sim_cic_lookup(sim, cic + i)->local_blocked = block;
 		sim_ctr_inc(sim, block ? SIM_CTR_FAULT_BLOCK : SIM_CTR_FAULT_UNBLOCK);
 		sent++;
 	}

@@ -93,6 +93,12 @@ void sim_orig_start(struct sim *sim)
 	osmo_timer_schedule(&sim->orig_timer, 0, 0);
 }
 
+void sim_orig_stop(struct sim *sim)
+{
+	osmo_timer_del(&sim->orig_timer);
+	sim->orig_running = false;
+}
+
 void sim_orig_done(struct sim *sim)
 {
 	if (sim->orig_outstanding)

@@ -68,6 +68,12 @@ int sim_sg_start(struct sim *sim, void *ctx)
 	return 0;
 }
 
+void sim_sg_stop(struct sim *sim)
+{
+	m3ua_sg_free(sim->sg);
+	sim->sg = NULL;
+}
+
 uint16_t sim_sg_port(const struct sim *sim)
 {
 	return m3ua_sg_port(sim->sg);

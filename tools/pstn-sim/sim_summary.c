@@ -81,6 +81,12 @@ int sim_summary_init(struct sim *sim, void *ctx)
 	return sim->ctrg ? 0 : -ENOMEM;
 }
 
+void sim_summary_free(struct sim *sim)
+{
+	rate_ctr_group_free(sim->ctrg);
+	sim->ctrg = NULL;
+}
+
 void sim_ctr_inc(struct sim *sim, enum sim_ctr ctr)
 {
 	rate_ctr_inc(rate_ctr_group_get_ctr(sim->ctrg, ctr));
