@@ -37,6 +37,7 @@ struct gw_probe {
 
 struct gw {
 	struct ctrl_handle *ctrl;
+	uint16_t ctrl_port;		/* GW_CTRL_PORT unless configured: several sites on one host */
 	struct adm *adm;
 	struct peer_set *peers;
 	struct sip_fe *sip;

@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot open the telnet VTY: %s\n", strerror(-rc));
 		return 1;
 	}
-	ctrl = ctrl_interface_setup_dynip2(gw, ctrl_vty_get_bind_addr(), GW_CTRL_PORT, NULL, 0);
+	ctrl = ctrl_interface_setup_dynip2(gw, ctrl_vty_get_bind_addr(), gw->ctrl_port, NULL, 0);
 	if (!ctrl) {
 		fprintf(stderr, "cannot open the CTRL interface\n");
 		return 1;
