@@ -173,6 +173,12 @@ void adm_stats_flush(struct adm *adm);
 struct rate_ctr_group *adm_class_ctrg(struct adm *adm, enum adm_class cls);
 struct osmo_stat_item_group *adm_statg(struct adm *adm);
 
+/* The highest RFC 7339 oc a peer site may report and still be sent a shed call of class cls.
+ * A site of this gateway reports oc > 0 only while it sheds ordinary calls, and 100 only when
+ * nothing but emergency calls fit (adm_overload_feedback()): ordinary 0, priority 99,
+ * emergency 100. Sending a call where it would be refused costs a hop for nothing. */
+unsigned int adm_peer_max_oc(enum adm_class cls);
+
 /* Shed at most once: the SIP layer adds ADM_SHED_PARAM=<site> to the request it redirects or
  * forwards (Via of a forward, a URI parameter of the 302 Contact) and recognises it with
  * adm_shed_marked() on the way in, setting adm_source.already_shed. */

@@ -152,7 +152,8 @@ static enum sip_admit gw_sip_admit(void *priv, const struct sip_call_info *ci, s
 		mode = adm_get_cfg(gw->adm)->shed_mode[cls];
 		if (mode == ADM_SHED_REJECT)
 			break;
-		if (peer_select_target(gw->peers, NULL, &tgt) < 0) {
+		if (peer_select_target_oc(gw->peers, NULL, adm_peer_max_oc((enum adm_class)cls),
+					  &tgt) < 0) {
 			adm_refuse_no_peer(gw->adm, (enum adm_class)cls, &why);
 			break;
 		}
