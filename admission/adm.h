@@ -156,7 +156,12 @@ void adm_overload_feedback(struct adm *adm, struct peer_feedback *out);
 
 /* Figures (atomic reads). */
 enum adm_state adm_get_state(const struct adm *adm);
-uint64_t adm_used(const struct adm *adm);		/* charged + unattributed (jemalloc) */
+uint64_t adm_used(const struct adm *adm);		/* charged + unattributed (jemalloc) + in flight */
+/* Admitted calls not charged yet: each ADM_ADMIT reserves the cost per call until
+ * adm_call_charge() takes it over; what is left (calls admitted but dropped before they were
+ * charged) is cleared by adm_expire_reservations(), which the sampling timer runs. */
+uint64_t adm_inflight(const struct adm *adm);
+void adm_expire_reservations(struct adm *adm);
 uint64_t adm_charged(const struct adm *adm);		/* sum of tickets */
 uint64_t adm_class_bytes(const struct adm *adm, enum adm_class cls);
 uint64_t adm_class_calls(const struct adm *adm, enum adm_class cls);
