@@ -402,17 +402,18 @@ int gw_start(struct gw *gw)
 	}
 	gw->sip_cfg.overload = gw_sip_overload;
 
-	rc = adm_jemalloc_start(gw->adm);
-	if (rc < 0 && rc != -ENOTSUP)
-		LOGP(DADM, LOGL_ERROR, "jemalloc sampling not started: %s\n", strerror(-rc));
-	adm_log_ceiling(gw->adm);
-
 	gw->sip = sip_fe_start(gw, &gw->sip_cfg, gw_sip_admit, gw, gw_sip_event, gw);
 	if (!gw->sip)
 		return -EIO;
 	rc = m3ua_as_start(gw->as);
 	if (rc < 0)
 		return rc;
+	/* The baseline is taken once the SIP stack and its thread are up: what they allocate to
+	 * start (a few hundred KiB) is not call state and must not count against the budget. */
+	rc = adm_jemalloc_start(gw->adm);
+	if (rc < 0 && rc != -ENOTSUP)
+		LOGP(DADM, LOGL_ERROR, "jemalloc sampling not started: %s\n", strerror(-rc));
+	adm_log_ceiling(gw->adm);
 	peer_set_start(gw->peers);
 	LOGP(DCALL, LOGL_NOTICE, "gateway started: point code %u, %u routes\n", gw->opc,
 	     route_table_count(gw->routes));
