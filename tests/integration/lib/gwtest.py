@@ -478,6 +478,7 @@ def gateway_config(b):
         "gateway",
         f" point-code {GW_PC}",
         " network-indicator national",
+        f" ctrl-port {b.ctrl_port}",
     ]
     lines += [f" timer call {k} {v}" for k, v in b.call_timers.items()]
     lines += [
@@ -596,6 +597,7 @@ class Bench:
         self.log_level = log_level
         self.sip_port = free_port_both()
         self.vty_port = procs.free_port()
+        self.ctrl_port = procs.free_port()   # not the default 4251: test runs may overlap
         self.groups = groups or [{"name": "g1", "first": 1, "last": 31}]
         self.routes = routes or [{"prefix": "default", "lines": ["name pstn",
                                                                  f"isup dpc {SIM_PC} circuit-group g1"]}]
