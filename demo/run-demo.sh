@@ -18,10 +18,12 @@ SCEN=$top/sipp-scenarios
 CALLS=${DEMO_CALLS:-300}
 RATE=${DEMO_RATE:-30}
 HOLD_MS=${DEMO_HOLD_MS:-1000}	# 30 calls/s x ~1.3 s < the 62 circuits of the example
-# Numbers and what docs/examples/pstn-sim.cfg does with them
-ANSWER_NUMBER=${DEMO_ANSWER_NUMBER:-+33212345678}	# rule 33: answer
-BUSY_NUMBER=${DEMO_BUSY_NUMBER:-+33999000017}		# rule 33999: reject 17
-UNALLOC_NUMBER=${DEMO_UNALLOC_NUMBER:-+33999000001}	# rule 3399900000: reject 1
+# The demo's numbers; the simulator gets a rule for each on its command line (added to the
+# config file's rules, the longest prefix wins), so the demo does not depend on those rules.
+ANSWER_NUMBER=+33212345678	# answered after 200 ms
+BUSY_NUMBER=+33999000017	# REL cause 17: 486
+UNALLOC_NUMBER=+33999000001	# REL cause 1: 404
+SIM_RULES=(--rule 3321234:answer:200 --rule 33999000017:reject:17 --rule 33999000001:reject:1)
 FEW=5
 # Where the example config puts the gateway's SIP and VTY (overridable)
 SIP_PORT=${DEMO_SIP_PORT:-5060}
@@ -88,7 +90,7 @@ asp_active() { vty "show asp" | grep -qw ACTIVE; }
 sim_active() { sim_ctl summary | grep -Eq '^pstn-sim: asp.active [1-9]'; }
 
 echo "== starting pstn-sim ($SIM_CFG) and the gateway ($GW_CFG); logs in $work"
-"$SIM_BIN" -c "$SIM_CFG" --control-port "$SIM_CTL_PORT" >"$work/pstn-sim.log" 2>&1 &
+"$SIM_BIN" -c "$SIM_CFG" --control-port "$SIM_CTL_PORT" "${SIM_RULES[@]}" >"$work/pstn-sim.log" 2>&1 &
 sim_pid=$!
 wait_for 10 "pstn-sim ready" grep -q "pstn-sim ready" "$work/pstn-sim.log" \
 	|| { tail -20 "$work/pstn-sim.log"; exit 1; }
@@ -155,5 +157,9 @@ keys = ["calls:sip-in", "calls:isup-in", "calls:answered", "calls:failed", "rele
 print("  " + ", ".join(f"{k} {calls[k]}" for k in keys if k in calls))
 EOF
 vty "show admission" | sed 's/^/  /'
+if grep -Eq 'failed +[1-9]|no statistics' "$work"/sipp-[abu].txt; then
+	echo "== demo: some calls did not go as expected (logs kept); stopping the gateway and the simulator"
+	exit 1
+fi
 demo_ok=1
-echo "== done; stopping the gateway and the simulator"
+echo "== demo: every call went as expected; stopping the gateway and the simulator"
