@@ -36,6 +36,7 @@ SCEN = os.path.join(ROOT, "sipp-scenarios")
 GW_BIN = os.environ.get("SIPISUP_GW", os.path.join(ROOT, "gateway", "sipisup-gw"))
 SIM_BIN = os.environ.get("PSTN_SIM", os.path.join(ROOT, "tools", "pstn-sim", "pstn-sim"))
 
+GW_CTRL_PORT = 4251  # gateway/gw.h GW_CTRL_PORT
 GW_PC = "0.0.1"      # the gateway's point code (1)
 SIM_PC = "0.0.2"     # the simulator's point code (2): higher, it controls the even CICs
 GW_PC_NUM, SIM_PC_NUM = 1, 2
@@ -564,6 +565,11 @@ class Gateway:
 
     def counters(self):
         return Counters(parse_rate_counters(self.cmd("show rate-counters")))
+
+    def ctrl(self):
+        """A CTRL client (libosmocore CTRL is on 127.0.0.1:4251: its port is not configurable
+        in libosmocore 1.7). Counters read as rate_ctr.abs.call.0.calls:answered."""
+        return procs.Ctrl("127.0.0.1", GW_CTRL_PORT)
 
     def log(self):
         return self.proc.log()
