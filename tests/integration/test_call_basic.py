@@ -22,7 +22,8 @@ RULES = ["--rule", "3321:answer:100",
          "--rule", "3324:ring",
          "--rule", "3325:ring",
          "--rule", "3326:answer:0:1500",
-         "--rule", "default:reject:3"]
+         "--rule", "default:reject:3",
+         "--log-level", "3"]  # info: the simulator logs each IAM's called number and rule
 ROUTES = [{"prefix": "33", "lines": ["name pstn", f"isup dpc {gwtest.SIM_PC} circuit-group g1"]}]
 T9 = 3
 
@@ -79,6 +80,8 @@ def case_answered(chk, b):
         chk.check(len(rels) == 1 and rels[0]["cause"]["value"] == 16,
                   f"answered: BYE -> REL cause 16 on CIC {cic}: {[r['cause'] for r in rels]}")
         chk.eq(len(b.tap.isup("RLC", "sim>gw", cic=cic, since=s.t0)), 1, "answered: RLC from the PSTN")
+    chk.check("IAM to 33211110001: answer" in b.sim.proc.log(),
+              "answered: the simulator logged the IAM's called number and its answer rule")
     chk.eq(len(s.isup("ACM", "sim>gw")), 1, "answered: ACM on the wire")
     chk.eq(len(s.isup("ANM", "sim>gw")), 1, "answered: ANM on the wire")
     chk.eq(s.sim("calls.in"), 1, "answered: simulator calls.in")

@@ -548,6 +548,24 @@ class Counters:
         return v
 
 
+def wait_ctrl_port_free(timeout=60.0):
+    """The gateway's CTRL port is fixed (4251), so a gateway of another test run on this machine
+    makes ours exit at start-up: wait (bounded) until the port can be bound."""
+    def free():
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", GW_CTRL_PORT))
+            except OSError:
+                return False
+            return True
+    try:
+        wait_until(free, timeout, interval=0.5, what="CTRL port free")
+    except TimeoutError:
+        raise RuntimeError(f"127.0.0.1:{GW_CTRL_PORT} (the gateway's fixed CTRL port) stayed in use "
+                           f"for {timeout}s: another sipisup-gw runs on this machine") from None
+
+
 class Gateway:
     def __init__(self, bench):
         self.b = bench
@@ -555,6 +573,7 @@ class Gateway:
         with open(self.cfg_path, "w") as f:
             f.write(gateway_config(bench))
         self.log_path = os.path.join(bench.workdir, "sipisup-gw.log")
+        wait_ctrl_port_free()
         self.proc = procs.start([GW_BIN, "-c", self.cfg_path], self.log_path, cwd=bench.workdir)
         procs.wait_port("127.0.0.1", bench.vty_port, timeout=10, proc=self.proc)
         self.vty = procs.Vty("127.0.0.1", bench.vty_port)
