@@ -333,6 +333,17 @@ int dec_m3ua(struct dec *d, const uint8_t *buf, size_t len)
 	struct m3ua_msg msg;
 	int rc;
 
+	/* A length mismatch is named as such here; the codec reports a longer header length than
+	 * the buffer as "above maximum", which misleads when a hex line was cut short. */
+	if (len >= M3UA_HDR_LEN && buf[0] == M3UA_VERSION && rd32(buf + 4) >= M3UA_HDR_LEN
+	    && rd32(buf + 4) <= M3UA_MAX_MSG && rd32(buf + 4) != len) {
+		fprintf(d->out, "M3UA header: version %u, class %u (%s), type %u (%s), length %u\n",
+			buf[0], buf[2], vname(class_names, buf[2]), buf[3], m3ua_msg_name(buf[2], buf[3]),
+			rd32(buf + 4));
+		dec_error(d, "M3UA: message length: header says %u octets, %zu received at offset 4 [%s]",
+			  rd32(buf + 4), len, m3ua_err_name(M3UA_ERR_PROTOCOL_ERR));
+		return -EBADMSG;
+	}
 	rc = m3ua_decode(&msg, buf, len, &err);
 	if (rc < 0) {
 		const struct par_desc *pd = err.tag ? par_desc_find(err.tag) : NULL;
