@@ -66,8 +66,9 @@ int m3ua_as_start(struct m3ua_as *as);
  * -ENOTCONN when none is active, -ENOSPC when its send queue is full, -EMSGSIZE too long. */
 int m3ua_as_transfer(struct m3ua_as *as, const struct mtp_transfer *xfer);
 
-/* Make a DPC known (available until told otherwise): it gets pause/resume indications.
- * -ENOSPC when the table is full. */
+/* Make a DPC known (available until told otherwise): from now on it gets pause/resume
+ * indications; its state at the time of the call is not indicated, read it with
+ * m3ua_as_dest_reachable(). -ENOSPC when the table is full (counted). */
 int m3ua_as_dest_add(struct m3ua_as *as, uint32_t dpc);
 enum m3ua_dest_state m3ua_as_dest_state(const struct m3ua_as *as, uint32_t dpc);
 /* True when the DPC is reachable: some ASP active and the destination not unavailable. */

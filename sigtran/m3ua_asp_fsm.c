@@ -34,12 +34,18 @@ static unsigned long tdef_ms(struct m3ua_asp *asp, int T)
 	return osmo_tdef_get(asp->tdefs, T, OSMO_TDEF_MS, -1);
 }
 
-/* Every state change goes through here so the AS sees it (active set, pause/resume). */
+/* Every state change goes through here so the AS sees it (active set, pause/resume).
+ * The state timer is armed by hand: libosmocore 1.7's osmo_fsm_inst_state_chg_ms() passes the
+ * sub-second part to osmo_timer_schedule() as microseconds, so 50 ms became 50 us. */
 static void asp_state_chg(struct osmo_fsm_inst *fi, uint32_t st, unsigned long ms, int T)
 {
 	struct m3ua_asp *asp = fi->priv;
 
-	osmo_fsm_inst_state_chg_ms(fi, st, ms, T);
+	osmo_fsm_inst_state_chg(fi, st, 0, T);
+	if (ms) {
+		fi->T = T;
+		osmo_timer_schedule(&fi->timer, ms / 1000, (ms % 1000) * 1000);
+	}
 	if (asp->as)
 		m3ua_as_asp_state_chg(asp->as, asp);
 }

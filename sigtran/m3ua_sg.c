@@ -51,6 +51,7 @@ static const struct rate_ctr_desc sg_ctr_desc[] = {
 	[M3UA_SG_CTR_RX_DAUD]		= { "rx:daud", "DAUD received" },
 	[M3UA_SG_CTR_TX_SSNM]		= { "tx:ssnm", "SSNM sent" },
 	[M3UA_SG_CTR_TX_QUEUE_FULL]	= { "tx:queue_full", "sends refused, queue full" },
+	[M3UA_SG_CTR_BAD_FRAME]		= { "conn:bad_frame", "associations closed for framing errors" },
 };
 
 static const struct rate_ctr_group_desc sg_ctrg_desc = {
@@ -274,6 +275,8 @@ static void sg_down(void *priv, struct m3ua_conn *conn, enum m3ua_conn_down_reas
 	struct sg_conn *sc = priv;
 
 	LOGP(DM3UA, LOGL_INFO, "sg conn %u: association down\n", sc->id);
+	if (reason == M3UA_DOWN_BAD_FRAME)
+		ctr_inc(sc->sg, M3UA_SG_CTR_BAD_FRAME);
 	sg_conn_free(sc);
 }
 

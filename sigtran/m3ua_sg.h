@@ -35,6 +35,7 @@ enum m3ua_sg_ctr {
 	M3UA_SG_CTR_RX_DAUD,		/* DAUD received */
 	M3UA_SG_CTR_TX_SSNM,		/* DUNA/DAVA/SCON/DUPU/DRST sent */
 	M3UA_SG_CTR_TX_QUEUE_FULL,	/* sends refused, queue full */
+	M3UA_SG_CTR_BAD_FRAME,		/* associations closed for framing errors */
 	_NUM_M3UA_SG_CTR
 };
 

@@ -316,7 +316,8 @@ static int server_fd_cb(struct osmo_fd *ofd, unsigned int what)
 	fd = accept4(ofd->fd, (struct sockaddr *)&sin, &slen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	conn = conn_alloc(srv, srv->proto, fd, srv->wqueue_max);
+	/* Accepted associations outlive the listener: they hang off its parent context. */
+	conn = conn_alloc(talloc_parent(srv), srv->proto, fd, srv->wqueue_max);
 	if (!conn) {
 		close(fd);
 		return 0;

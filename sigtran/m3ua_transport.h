@@ -63,7 +63,8 @@ unsigned m3ua_conn_num_streams(const struct m3ua_conn *conn);
 /* "ip:port" of the peer. */
 const char *m3ua_conn_peer_name(const struct m3ua_conn *conn);
 
-/* Called for every accepted connection; the owner must call m3ua_conn_set_ops() or close it. */
+/* Called for every accepted connection (allocated under the server's talloc parent);
+ * the owner must call m3ua_conn_set_ops() or close it. */
 typedef void (*m3ua_accept_cb)(void *priv, struct m3ua_conn *conn);
 
 /* Listen on ip:port; port 0 picks a free one (see m3ua_server_port). */
@@ -71,6 +72,7 @@ int m3ua_server_listen(struct m3ua_server **out, void *ctx, enum m3ua_transport_
 		       const char *ip, uint16_t port, unsigned wqueue_max,
 		       m3ua_accept_cb accept_cb, void *priv);
 uint16_t m3ua_server_port(const struct m3ua_server *srv);
+/* Stop listening; accepted connections stay up. */
 void m3ua_server_close(struct m3ua_server *srv);
 
 const char *m3ua_proto_name(enum m3ua_transport_proto proto);

@@ -19,6 +19,7 @@
 #include "sigtran/m3ua_as.h"
 #include "sigtran/m3ua_asp.h"
 #include "sigtran/m3ua_sg.h"
+#include "sigtran/m3ua_transport.h"
 #include "sigtran/mtp_user.h"
 
 #define DPC_A	0x202
@@ -33,6 +34,8 @@ struct trace_ent {
 	uint8_t cls, type;
 	uint32_t err_code;	/* ERR: its Error Code */
 	uint8_t sls;		/* DATA: its SLS */
+	uint8_t hb[8];		/* BEAT/BEAT_ACK: Heartbeat Data */
+	uint16_t hb_len;
 };
 
 /* What the MTP users (the AS user and the SG user) were told. */
@@ -67,8 +70,14 @@ static void trace_cb(void *priv, unsigned conn, bool tx, const uint8_t *buf, siz
 		struct mtp_transfer x;
 
 		m3ua_msg_get_u32(&m, M3UA_IEI_ERR_CODE, &t->err_code);
+		const struct m3ua_param *hb = m3ua_msg_find(&m, M3UA_IEI_HEARTBT_DATA);
+
 		if (m3ua_msg_get_pdata(&m, &x) == 0)
 			t->sls = x.sls;
+		if (hb) {
+			t->hb_len = hb->len;
+			memcpy(t->hb, hb->val, hb->len < sizeof(t->hb) ? hb->len : sizeof(t->hb));
+		}
 	}
 }
 
@@ -328,6 +337,12 @@ START_TEST(test_up_active_data_beat)
 	ck_assert_int_eq(m3ua_sg_send_raw(sg[0], 1, beat, sizeof(beat)), 0);
 	run_for(50);
 	ck_assert_uint_eq(count(0, false, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK), beats + 1);
+	ck_assert_uint_eq(last(0, false, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK)->hb_len, 3);
+	ck_assert_mem_eq(last(0, false, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK)->hb, "pee", 3);
+	/* our own BEATs carry data that the SG echoed back unchanged */
+	ck_assert_uint_eq(last(0, false, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT)->hb_len, 4);
+	ck_assert_mem_eq(last(0, true, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT_ACK)->hb,
+			 last(0, false, M3UA_CLS_ASPSM, M3UA_ASPSM_BEAT)->hb, 4);
 
 	/* ASPIA / ASPAC on command */
 	ck_assert_int_eq(m3ua_asp_inactivate(asp), 0);
@@ -539,9 +554,13 @@ START_TEST(test_override_failover)
 	ck_assert_uint_eq(as_user.pauses, 2);
 	ck_assert_int_eq(m3ua_as_transfer(as, &x), -ENOTCONN);
 	ck_assert_uint_eq(m3ua_as_ctr(as, M3UA_AS_CTR_TX_NO_ACTIVE), 1);
-	/* reconnect keeps trying with back-off */
+	/* Reconnect keeps trying with exponential back-off: delays drawn from [25,50], [50,100],
+	 * [100,200], [200,400] ms allow at most 3 attempts in the first 375 ms (a fixed 50 ms
+	 * delay would make 7) and at least one. */
 	run_for(300);
 	ck_assert_uint_ge(m3ua_asp_ctr(a0, M3UA_ASP_CTR_RECONNECT), 2);
+	ck_assert_uint_ge(m3ua_asp_ctr(a1, M3UA_ASP_CTR_RECONNECT), 1);
+	ck_assert_uint_le(m3ua_asp_ctr(a1, M3UA_ASP_CTR_RECONNECT), 3);
 	m3ua_as_free(as);
 }
 END_TEST
@@ -693,6 +712,157 @@ START_TEST(test_sg_conn_limit)
 }
 END_TEST
 
+/* A scripted ASP speaking raw M3UA to the SG through the transport API. */
+struct raw_peer {
+	bool up, down;
+	enum m3ua_conn_down_reason reason;
+	unsigned n_rx;
+	uint8_t cls[32], type[32];
+	uint32_t err_code[32];
+};
+
+static void raw_up(void *priv, struct m3ua_conn *conn)
+{
+	((struct raw_peer *)priv)->up = true;
+}
+
+static void raw_rx(void *priv, struct m3ua_conn *conn, const uint8_t *buf, size_t len, uint16_t stream)
+{
+	struct raw_peer *p = priv;
+	struct m3ua_decode_err err;
+	struct m3ua_msg m;
+
+	if (p->n_rx >= 32)
+		return;
+	ck_assert_int_eq(m3ua_decode(&m, buf, len, &err), 0);
+	p->cls[p->n_rx] = m.msg_class;
+	p->type[p->n_rx] = m.msg_type;
+	m3ua_msg_get_u32(&m, M3UA_IEI_ERR_CODE, &p->err_code[p->n_rx]);
+	p->n_rx++;
+}
+
+static void raw_down(void *priv, struct m3ua_conn *conn, enum m3ua_conn_down_reason reason)
+{
+	((struct raw_peer *)priv)->down = true;
+	((struct raw_peer *)priv)->reason = reason;
+}
+
+static const struct m3ua_conn_ops raw_ops = { .up = raw_up, .rx = raw_rx, .down = raw_down };
+
+static bool raw_is_up(void *arg) { return ((struct raw_peer *)arg)->up; }
+static bool raw_is_down(void *arg) { return ((struct raw_peer *)arg)->down; }
+static unsigned raw_want;
+static bool raw_got(void *arg) { return ((struct raw_peer *)arg)->n_rx >= raw_want; }
+
+static void raw_send(struct m3ua_conn *conn, const char *hex)
+{
+	struct msgb *msg = msgb_alloc(256, "raw");
+	int n = osmo_hexparse(hex, msgb_data(msg), 256);
+
+	ck_assert_int_gt(n, 0);
+	msgb_put(msg, n);
+	ck_assert_int_eq(m3ua_conn_send(conn, msg, 0), 0);
+}
+
+/* RFC 4666 4.3.4: the SGP refuses ASPTM and DATA before ASPUP, acknowledges in order, and
+ * closes a TCP association whose frame length is beyond the maximum. */
+START_TEST(test_sg_scripted_asp)
+{
+	struct raw_peer peer = { 0 };
+	struct m3ua_conn *conn;
+	unsigned i;
+
+	start_sg(0, 7);
+	ck_assert_int_eq(m3ua_conn_connect(&conn, ctx, M3UA_PROTO_TCP, NULL, 0, "127.0.0.1",
+					   m3ua_sg_port(sg[0]), 0, &raw_ops, &peer), 0);
+	ck_assert(run_until(raw_is_up, &peer, 2000));
+	/* ASPAC and DATA while ASP-DOWN -> ERR Unexpected Message */
+	raw_send(conn, "0100040100000010000b000800000001");
+	raw_send(conn, "010001010000001c0210001100000001000000020502000301000000");
+	raw_want = 2;
+	ck_assert(run_until(raw_got, &peer, 2000));
+	for (i = 0; i < 2; i++) {
+		ck_assert_uint_eq(peer.cls[i], M3UA_CLS_MGMT);
+		ck_assert_uint_eq(peer.type[i], M3UA_MGMT_ERR);
+		ck_assert_uint_eq(peer.err_code[i], M3UA_ERR_UNEXPECTED_MSG);
+	}
+	/* ASPUP -> ASPUP_ACK; ASPAC with a foreign routing context -> ERR Invalid Routing Context */
+	raw_send(conn, "0100030100000008");
+	raw_send(conn, "010004010000001000060008" "00000009");
+	raw_want = 4;
+	ck_assert(run_until(raw_got, &peer, 2000));
+	ck_assert_uint_eq(peer.cls[2], M3UA_CLS_ASPSM);
+	ck_assert_uint_eq(peer.type[2], M3UA_ASPSM_UP_ACK);
+	ck_assert_uint_eq(peer.err_code[3], M3UA_ERR_INVAL_ROUT_CTX);
+	ck_assert_int_eq(m3ua_sg_conn_state(sg[0], 1), M3UA_SG_ASP_INACTIVE);
+	/* ASPAC -> ASPAC_ACK and NTFY AS-ACTIVE; a malformed message -> ERR with its code */
+	raw_send(conn, "0100040100000010000b000800000002");
+	raw_send(conn, "0100030100000010001100050000000000");
+	raw_want = 7;
+	ck_assert(run_until(raw_got, &peer, 2000));
+	ck_assert_uint_eq(peer.type[4], M3UA_ASPTM_ACTIVE_ACK);
+	ck_assert_uint_eq(peer.cls[5], M3UA_CLS_MGMT);
+	ck_assert_uint_eq(peer.type[5], M3UA_MGMT_NTFY);
+	ck_assert_uint_eq(peer.err_code[6], M3UA_ERR_PARAM_FIELD_ERR);
+	ck_assert_int_eq(m3ua_sg_conn_state(sg[0], 1), M3UA_SG_ASP_ACTIVE);
+	ck_assert_uint_eq(m3ua_sg_ctr(sg[0], M3UA_SG_CTR_RX_MALFORMED), 1);
+	ck_assert_uint_eq(m3ua_sg_ctr(sg[0], M3UA_SG_CTR_TX_ERR), 4);
+	/* A header announcing 64 KiB: the SG drops the association */
+	raw_send(conn, "0100010100010000");
+	ck_assert(run_until(raw_is_down, &peer, 2000));
+	ck_assert_int_eq(peer.reason, M3UA_DOWN_PEER_CLOSED);
+	run_for(20);
+	ck_assert_int_eq(m3ua_sg_conn_state(sg[0], 1), -ENOENT);
+	ck_assert_uint_eq(m3ua_sg_ctr(sg[0], M3UA_SG_CTR_BAD_FRAME), 1);
+}
+END_TEST
+
+/* A silent SGP: accepts and records, never answers. */
+static struct m3ua_conn *silent_conn;
+static struct raw_peer silent_peer;
+
+static void silent_accept(void *priv, struct m3ua_conn *conn)
+{
+	silent_conn = conn;
+	m3ua_conn_set_ops(conn, &raw_ops, &silent_peer);
+}
+
+/* RFC 4666 4.3.4.1: without ASPUP_ACK, ASPUP is sent again every T(ack) (100 ms here). */
+START_TEST(test_aspup_retransmit)
+{
+	struct m3ua_as *as = make_as(M3UA_TMT_OVERRIDE);
+	struct m3ua_server *srv;
+	struct m3ua_asp_cfg cfg;
+	struct m3ua_asp *asp;
+	unsigned i;
+
+	memset(&silent_peer, 0, sizeof(silent_peer));
+	silent_conn = NULL;
+	ck_assert_int_eq(m3ua_server_listen(&srv, ctx, M3UA_PROTO_TCP, "127.0.0.1", 0, 0, silent_accept, NULL), 0);
+	m3ua_asp_cfg_init(&cfg, "asp0");
+	cfg.proto = M3UA_PROTO_TCP;
+	cfg.remote_port = m3ua_server_port(srv);
+	asp = m3ua_asp_alloc(ctx, &cfg);
+	osmo_tdef_set(m3ua_asp_tdefs(asp), M3UA_T_ACK, 100, OSMO_TDEF_MS);
+	m3ua_as_add_asp(as, asp);
+	m3ua_asp_start(asp);
+	raw_want = 1;
+	ck_assert(run_until(raw_got, &silent_peer, 2000));
+	run_for(350);
+	/* the first at once, then one per 100 ms: 4 in 350 ms, never a burst */
+	ck_assert_uint_ge(silent_peer.n_rx, 3);
+	ck_assert_uint_le(silent_peer.n_rx, 5);
+	for (i = 0; i < silent_peer.n_rx; i++) {
+		ck_assert_uint_eq(silent_peer.cls[i], M3UA_CLS_ASPSM);
+		ck_assert_uint_eq(silent_peer.type[i], M3UA_ASPSM_UP);
+	}
+	ck_assert_int_eq(m3ua_asp_get_state(asp), M3UA_ASP_ST_WAIT_UP_ACK);
+	m3ua_as_free(as);
+	m3ua_conn_close(silent_conn);
+	m3ua_server_close(srv);
+}
+END_TEST
+
 int main(void)
 {
 	void *log_ctx = talloc_named_const(NULL, 0, "log");
@@ -703,7 +873,8 @@ int main(void)
 
 	osmo_init_logging2(log_ctx, &gw_log_info);
 	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
-	log_set_log_level(osmo_stderr_target, LOGL_ERROR);
+	log_set_log_level(osmo_stderr_target, getenv("TEST_LOG") ? LOGL_DEBUG : LOGL_ERROR);
+	log_set_print_extended_timestamp(osmo_stderr_target, !!getenv("TEST_LOG"));
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_up_active_data_beat);
@@ -715,6 +886,8 @@ int main(void)
 	tcase_add_test(tc, test_ssnm);
 	tcase_add_test(tc, test_queue_bound);
 	tcase_add_test(tc, test_sg_conn_limit);
+	tcase_add_test(tc, test_sg_scripted_asp);
+	tcase_add_test(tc, test_aspup_retransmit);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
