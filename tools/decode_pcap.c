@@ -328,7 +328,8 @@ static void tcp_segment(struct pcap_dec *p, const uint8_t *seg, size_t len, size
 		}
 		f->next_seq = seq + plen;
 	}
-	if (!plen && !(flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
+	/* ACKs, FINs and whole retransmissions bring no M3UA octets */
+	if (!plen)
 		p->d->stats.frames_ignored++;
 	while (plen) {
 		size_t n = sizeof(f->buf) - f->fill;

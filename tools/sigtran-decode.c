@@ -1,4 +1,5 @@
 /* sigtran-decode.c - decode M3UA (RFC 4666) and ISUP (ITU-T Q.763) from hex lines or pcap into text */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -109,8 +110,8 @@ static int hex_val(int c)
 }
 
 /* Parse one hex line into out. Returns the octet count, 0 for a line without digits, or -EINVAL
- * with *why and *col (1-based) saying what was wrong. */
-static int hex_parse(const char *line, uint8_t *out, size_t out_size, const char **why, size_t *col)
+ * with the reason, column (1-based) included, written into why. */
+static int hex_parse(const char *line, uint8_t *out, size_t out_size, char *why, size_t why_size)
 {
 	size_t n = 0, digits = 0, i;
 	int hi = 0;
@@ -122,16 +123,18 @@ static int hex_parse(const char *line, uint8_t *out, size_t out_size, const char
 			continue;
 		v = hex_val(c);
 		if (v < 0) {
-			*why = "invalid character";
-			*col = i + 1;
+			if (isprint(c))
+				snprintf(why, why_size, "invalid character '%c' at column %zu", c, i + 1);
+			else
+				snprintf(why, why_size, "invalid character \\x%02x at column %zu", c, i + 1);
 			return -EINVAL;
 		}
 		if (digits % 2 == 0) {
 			hi = v;
 		} else {
 			if (n >= out_size) {
-				*why = "message longer than the maximum";
-				*col = i + 1;
+				snprintf(why, why_size, "message longer than the maximum (%zu octets) at column %zu",
+					 out_size, i + 1);
 				return -EINVAL;
 			}
 			out[n++] = (hi << 4) | v;
@@ -139,8 +142,7 @@ static int hex_parse(const char *line, uint8_t *out, size_t out_size, const char
 		digits++;
 	}
 	if (digits % 2) {
-		*why = "odd number of hex digits";
-		*col = i;
+		snprintf(why, why_size, "odd number of hex digits (%zu)", digits);
 		return -EINVAL;
 	}
 	return n;
@@ -173,8 +175,7 @@ static int decode_hex_stream(struct dec *d, FILE *in, enum input_kind kind)
 	bool too_long;
 
 	while (read_line(in, line, &too_long)) {
-		const char *why = NULL;
-		size_t col = 0;
+		char why[96];
 		int n;
 
 		lineno++;
@@ -183,17 +184,12 @@ static int decode_hex_stream(struct dec *d, FILE *in, enum input_kind kind)
 			dec_error(d, "hex input: line longer than %d characters, skipped", DEC_MAX_LINE);
 			continue;
 		}
-		n = hex_parse(line, msg, sizeof(msg), &why, &col);
+		n = hex_parse(line, msg, sizeof(msg), why, sizeof(why));
 		if (n == 0)
 			continue;
 		dec_block_start(d, "line %lu", lineno);
 		if (n < 0) {
-			if (col && line[col - 1] && strcmp(why, "invalid character") == 0)
-				dec_error(d, "hex input: %s '%c' at column %zu", why, line[col - 1], col);
-			else if (strcmp(why, "odd number of hex digits") == 0)
-				dec_error(d, "hex input: %s", why);
-			else
-				dec_error(d, "hex input: %s (%d octets) at column %zu", why, DEC_MAX_MSG, col);
+			dec_error(d, "hex input: %s", why);
 			continue;
 		}
 		if (kind == IN_ISUP)
