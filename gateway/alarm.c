@@ -362,6 +362,11 @@ void alarm_registry_free(struct alarm_registry *reg)
 	talloc_free(reg);
 }
 
+void alarm_registry_set_ctrl(struct alarm_registry *reg, struct ctrl_handle *ctrl)
+{
+	reg->ctrl = ctrl;
+}
+
 struct alarm_cfg *alarm_registry_cfg(struct alarm_registry *reg)
 {
 	return &reg->cfg;

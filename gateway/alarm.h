@@ -112,6 +112,8 @@ extern const struct value_string alarm_state_names[];
 struct alarm_registry *alarm_registry_alloc(void *ctx, struct ctrl_handle *ctrl, struct alarm_escalator *esc);
 /* Frees every live alarm silently (no clear is announced: the process is going away). */
 void alarm_registry_free(struct alarm_registry *reg);
+/* The daemon reads its config (and so the CTRL bind address) before it opens CTRL. */
+void alarm_registry_set_ctrl(struct alarm_registry *reg, struct ctrl_handle *ctrl);
 struct alarm_cfg *alarm_registry_cfg(struct alarm_registry *reg);
 
 /* Report whether the condition (kind, subject) holds now. *slot is the caller's handle of that

@@ -424,6 +424,11 @@ void esup_free(struct esup *es)
 	talloc_free(es);
 }
 
+void esup_set_ctrl(struct esup *es, struct ctrl_handle *ctrl)
+{
+	alarm_registry_set_ctrl(es->alarms, ctrl);
+}
+
 /* The number's entry, and the route's when a route is named. */
 static void get_pair(struct esup *es, const char *number, const char *route_name,
 		     struct esup_entry **num, struct esup_entry **rt)

@@ -77,6 +77,9 @@ struct esup_stats {
  */
 struct esup *esup_alloc(void *ctx, struct ctrl_handle *ctrl /* may be NULL: no TRAPs */);
 void esup_free(struct esup *es);
+/* TRAPs from now on (NULL: none). The config is read before CTRL opens, and this module must exist
+ * for the config's "alarms" node, so the handle usually comes after esup_alloc(). */
+void esup_set_ctrl(struct esup *es, struct ctrl_handle *ctrl);
 
 /* An emergency call attempt on a route (each route of the fallback chain is one attempt). */
 void esup_attempt(struct esup *es, const char *number, const char *route_name);

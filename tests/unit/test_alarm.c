@@ -312,7 +312,9 @@ START_TEST(test_ctrl_trap)
 	fd = ctrl_connect(ctrl);
 	for (i = 0; i < 10; i++)
 		osmo_select_main(1);	/* accept */
-	reg = alarm_registry_alloc(ctx, ctrl, NULL);
+	/* as the daemon does it: the registry exists before CTRL opens */
+	reg = alarm_registry_alloc(ctx, NULL, NULL);
+	alarm_registry_set_ctrl(reg, ctrl);
 	alarm_registry_cfg(reg)->clear_after_s = 0;
 	alarm_update(reg, &slot, ALARM_KIND_CONSECUTIVE_FAILURES, ALARM_SUBJ_NUMBER, "112", true, "3 failures");
 	ck_assert_msg(ctrl_wait_for(fd, "TRAP 0 alarm 1 raised consecutive-failures number:112 critical", buf,
