@@ -9,6 +9,7 @@
 #include <osmocom/core/stat_item.h>
 #include <osmocom/core/stats.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
 #include <osmocom/core/timer.h>
 #include <osmocom/ctrl/control_if.h>
 
@@ -16,10 +17,6 @@
 #include "gateway/alarm.h"
 
 #define S(x) (1 << (x))
-
-/* Timer numbers of the alarm FSM: ours, so negative (STYLE.md); values come from struct alarm_cfg. */
-#define ALARM_T_RAISE_AFTER	-1
-#define ALARM_T_CLEAR_AFTER	-2
 
 enum alarm_event {
 	ALARM_EV_COND_ON,	/* the condition holds again; data: NULL */
@@ -70,8 +67,17 @@ struct alarm {
 	struct alarm_info info;
 };
 
+static const struct osmo_tdef alarm_tdefs_default[] = {
+	{ .T = ALARM_T_RAISE_AFTER, .default_val = 0, .unit = OSMO_TDEF_S, .max_val = ALARM_RAISE_AFTER_MAX,
+	  .desc = "alarm raise-after: the condition holds this long before the alarm is raised" },
+	{ .T = ALARM_T_CLEAR_AFTER, .default_val = 60, .unit = OSMO_TDEF_S, .max_val = ALARM_CLEAR_AFTER_MAX,
+	  .desc = "alarm clear-after: the condition is gone this long before the alarm is cleared" },
+	{}
+};
+
 struct alarm_registry {
 	struct alarm_cfg cfg;
+	struct osmo_tdef *tdefs;	/* a copy of alarm_tdefs_default per registry */
 	struct ctrl_handle *ctrl;
 	struct alarm_escalator *esc;
 	struct llist_head active;
@@ -201,6 +207,11 @@ static void alarm_announce_clear(struct alarm *a)
 	escalate(a);
 }
 
+static unsigned long timer_s(const struct alarm_registry *reg, int T)
+{
+	return osmo_tdef_get(reg->tdefs, T, OSMO_TDEF_S, -1);
+}
+
 static struct alarm *fi_alarm(struct osmo_fsm_inst *fi)
 {
 	return fi->priv;
@@ -231,12 +242,12 @@ static void alarm_raised_action(struct osmo_fsm_inst *fi, uint32_t event, void *
 	struct alarm *a = fi_alarm(fi);
 
 	/* ALARM_EV_COND_OFF */
-	if (a->reg->cfg.clear_after_s == 0) {
+	if (timer_s(a->reg, ALARM_T_CLEAR_AFTER) == 0) {
 		alarm_announce_clear(a);
 		osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REGULAR, NULL);
 		return;
 	}
-	osmo_fsm_inst_state_chg(fi, ALARM_ST_CLEARING, a->reg->cfg.clear_after_s, ALARM_T_CLEAR_AFTER);
+	osmo_fsm_inst_state_chg(fi, ALARM_ST_CLEARING, timer_s(a->reg, ALARM_T_CLEAR_AFTER), ALARM_T_CLEAR_AFTER);
 }
 
 static void alarm_clearing_onenter(struct osmo_fsm_inst *fi, uint32_t prev_state)
@@ -338,8 +349,12 @@ struct alarm_registry *alarm_registry_alloc(void *ctx, struct ctrl_handle *ctrl,
 	reg->ctrl = ctrl;
 	reg->esc = esc;
 	reg->next_id = 1;
-	reg->cfg.raise_after_s = 0;
-	reg->cfg.clear_after_s = 60;
+	reg->tdefs = talloc_memdup(reg, alarm_tdefs_default, sizeof(alarm_tdefs_default));
+	if (!reg->tdefs) {
+		talloc_free(reg);
+		return NULL;
+	}
+	osmo_tdefs_reset(reg->tdefs);
 	reg->cfg.severity[ALARM_KIND_SUCCESS_RATIO] = ALARM_SEV_MAJOR;
 	reg->cfg.severity[ALARM_KIND_CONSECUTIVE_FAILURES] = ALARM_SEV_CRITICAL;
 	reg->cfg.severity[ALARM_KIND_ROUTE_UNAVAILABLE] = ALARM_SEV_MAJOR;
@@ -370,6 +385,11 @@ void alarm_registry_set_ctrl(struct alarm_registry *reg, struct ctrl_handle *ctr
 struct alarm_cfg *alarm_registry_cfg(struct alarm_registry *reg)
 {
 	return &reg->cfg;
+}
+
+struct osmo_tdef *alarm_registry_tdefs(struct alarm_registry *reg)
+{
+	return reg->tdefs;
 }
 
 static struct alarm *alarm_alloc(struct alarm_registry *reg, enum alarm_kind kind,
@@ -430,10 +450,11 @@ int alarm_update(struct alarm_registry *reg, struct alarm **slot, enum alarm_kin
 		a->slot = slot;
 		if (detail)
 			OSMO_STRLCPY_ARRAY(a->info.detail, detail);
-		if (reg->cfg.raise_after_s == 0) {
+		if (timer_s(reg, ALARM_T_RAISE_AFTER) == 0) {
 			osmo_fsm_inst_state_chg(a->fi, ALARM_ST_RAISED, 0, 0);
 		} else {
-			osmo_fsm_inst_state_chg(a->fi, ALARM_ST_PENDING, reg->cfg.raise_after_s, ALARM_T_RAISE_AFTER);
+			osmo_fsm_inst_state_chg(a->fi, ALARM_ST_PENDING, timer_s(reg, ALARM_T_RAISE_AFTER),
+						ALARM_T_RAISE_AFTER);
 			stats_update(reg);
 		}
 		return 0;

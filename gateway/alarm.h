@@ -68,10 +68,13 @@ struct alarm_info {
 
 /* Settings shared by all alarms of a registry (alarm_vty.c edits them). */
 struct alarm_cfg {
-	unsigned int raise_after_s;			/* 0..ALARM_RAISE_AFTER_MAX */
-	unsigned int clear_after_s;			/* condition gone this long -> cleared */
 	enum alarm_severity severity[_NUM_ALARM_KIND];
 };
+
+/* Timers of the alarm FSM, in each registry's osmo_tdef table (ours, so negative), in seconds. */
+#define ALARM_T_RAISE_AFTER	-1	/* X1: the condition holds this long -> raised; 0..10, default 0 */
+#define ALARM_T_CLEAR_AFTER	-2	/* X2: the condition gone this long -> cleared; default 60 */
+#define ALARM_CLEAR_AFTER_MAX	86400
 
 /* Counters of struct alarm_registry ("alarm" rate_ctr_group). */
 enum alarm_ctr {
@@ -107,7 +110,7 @@ extern const struct value_string alarm_state_names[];
 /* ---- the registry (alarm.c) ---- */
 
 /* A registry raising through `ctrl` (may be NULL: no TRAPs) and `esc` (may be NULL: no command).
- * Defaults: raise-after 0, clear-after 60 s, severities: consecutive-failures and refused critical,
+ * Defaults: X1 raise-after 0, X2 clear-after 60 s, severities: consecutive-failures and refused critical,
  * success-ratio and route-unavailable major. */
 struct alarm_registry *alarm_registry_alloc(void *ctx, struct ctrl_handle *ctrl, struct alarm_escalator *esc);
 /* Frees every live alarm silently (no clear is announced: the process is going away). */
@@ -115,6 +118,8 @@ void alarm_registry_free(struct alarm_registry *reg);
 /* The daemon reads its config (and so the CTRL bind address) before it opens CTRL. */
 void alarm_registry_set_ctrl(struct alarm_registry *reg, struct ctrl_handle *ctrl);
 struct alarm_cfg *alarm_registry_cfg(struct alarm_registry *reg);
+/* X1 and X2 above; set them with osmo_tdef_set(), which checks their bounds. */
+struct osmo_tdef *alarm_registry_tdefs(struct alarm_registry *reg);
 
 /* Report whether the condition (kind, subject) holds now. *slot is the caller's handle of that
  * alarm, NULL while there is none: it is created when the condition first holds and set back to

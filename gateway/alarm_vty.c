@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/tdef.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
@@ -70,16 +71,16 @@ DEFUN(cfg_al_raise_after, cfg_al_raise_after_cmd,
       "raise-after <0-10>",
       "Raise only when the condition has held this long\n" "Seconds\n")
 {
-	alarm_registry_cfg(esup_alarms(g_es))->raise_after_s = atoi(argv[0]);
-	return CMD_SUCCESS;
+	return rc_warn(vty, osmo_tdef_set(alarm_registry_tdefs(esup_alarms(g_es)), ALARM_T_RAISE_AFTER,
+					  atoi(argv[0]), OSMO_TDEF_S), "raise-after");
 }
 
 DEFUN(cfg_al_clear_after, cfg_al_clear_after_cmd,
       "clear-after <0-86400>",
       "Clear when the condition has been gone this long\n" "Seconds\n")
 {
-	alarm_registry_cfg(esup_alarms(g_es))->clear_after_s = atoi(argv[0]);
-	return CMD_SUCCESS;
+	return rc_warn(vty, osmo_tdef_set(alarm_registry_tdefs(esup_alarms(g_es)), ALARM_T_CLEAR_AFTER,
+					  atoi(argv[0]), OSMO_TDEF_S), "clear-after");
 }
 
 DEFUN(cfg_al_severity, cfg_al_severity_cmd,
@@ -138,6 +139,7 @@ static int config_write_alarms(struct vty *vty)
 {
 	const struct esup_cfg *cfg = esup_get_cfg(g_es);
 	const struct alarm_cfg *acfg = alarm_registry_cfg(esup_alarms(g_es));
+	const struct osmo_tdef *tdefs = alarm_registry_tdefs(esup_alarms(g_es));
 	struct alarm_escalator *esc = esup_escalator(g_es);
 	unsigned int k;
 
@@ -146,8 +148,8 @@ static int config_write_alarms(struct vty *vty)
 		cfg->ratio_min_attempts, VTY_NEWLINE);
 	vty_out(vty, " consecutive-failures %u%s", cfg->consecutive_failures, VTY_NEWLINE);
 	vty_out(vty, " window %u buckets %u%s", cfg->window_s, cfg->buckets, VTY_NEWLINE);
-	vty_out(vty, " raise-after %u%s", acfg->raise_after_s, VTY_NEWLINE);
-	vty_out(vty, " clear-after %u%s", acfg->clear_after_s, VTY_NEWLINE);
+	vty_out(vty, " raise-after %lu%s", osmo_tdef_get(tdefs, ALARM_T_RAISE_AFTER, OSMO_TDEF_S, -1), VTY_NEWLINE);
+	vty_out(vty, " clear-after %lu%s", osmo_tdef_get(tdefs, ALARM_T_CLEAR_AFTER, OSMO_TDEF_S, -1), VTY_NEWLINE);
 	for (k = 0; k < _NUM_ALARM_KIND; k++)
 		vty_out(vty, " severity %s %s%s", get_value_string(alarm_kind_names, k),
 			get_value_string(alarm_severity_names, acfg->severity[k]), VTY_NEWLINE);

@@ -19,6 +19,7 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/stat_item.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
 #include <osmocom/core/timer.h>
 #include <osmocom/ctrl/control_if.h>
 
@@ -80,7 +81,7 @@ START_TEST(test_raise_clear_hysteresis)
 
 	clock_start();
 	reg = alarm_registry_alloc(ctx, NULL, NULL);
-	alarm_registry_cfg(reg)->clear_after_s = 5;
+	ck_assert_int_eq(osmo_tdef_set(alarm_registry_tdefs(reg), ALARM_T_CLEAR_AFTER, 5, OSMO_TDEF_S), 0);
 
 	/* condition off and no alarm: nothing is created */
 	ck_assert_int_eq(alarm_update(reg, &slot, ALARM_KIND_ROUTE_UNAVAILABLE, ALARM_SUBJ_ROUTE, "samu", false, NULL), 0);
@@ -141,8 +142,10 @@ START_TEST(test_raise_after_and_blip)
 
 	clock_start();
 	reg = alarm_registry_alloc(ctx, NULL, NULL);
-	alarm_registry_cfg(reg)->raise_after_s = 3;
-	alarm_registry_cfg(reg)->clear_after_s = 0;
+	/* issue 7: raised within 10 s of the onset, so raise-after cannot be set past that */
+	ck_assert_int_lt(osmo_tdef_set(alarm_registry_tdefs(reg), ALARM_T_RAISE_AFTER, 11, OSMO_TDEF_S), 0);
+	ck_assert_int_eq(osmo_tdef_set(alarm_registry_tdefs(reg), ALARM_T_RAISE_AFTER, 3, OSMO_TDEF_S), 0);
+	ck_assert_int_eq(osmo_tdef_set(alarm_registry_tdefs(reg), ALARM_T_CLEAR_AFTER, 0, OSMO_TDEF_S), 0);
 
 	/* a blip shorter than raise-after is never announced */
 	alarm_update(reg, &slot, ALARM_KIND_REFUSED, ALARM_SUBJ_NUMBER, "112", true, "1 refused");
@@ -181,7 +184,7 @@ START_TEST(test_registry_bounds)
 	unsigned int i;
 
 	clock_start();
-	alarm_registry_cfg(reg)->clear_after_s = 0;
+	ck_assert_int_eq(osmo_tdef_set(alarm_registry_tdefs(reg), ALARM_T_CLEAR_AFTER, 0, OSMO_TDEF_S), 0);
 	for (i = 0; i < ALARM_ACTIVE_MAX; i++) {
 		snprintf(subj, sizeof(subj), "r%u", i);
 		ck_assert_int_eq(alarm_update(reg, &slots[i], ALARM_KIND_ROUTE_UNAVAILABLE, ALARM_SUBJ_ROUTE,
@@ -315,7 +318,7 @@ START_TEST(test_ctrl_trap)
 	/* as the daemon does it: the registry exists before CTRL opens */
 	reg = alarm_registry_alloc(ctx, NULL, NULL);
 	alarm_registry_set_ctrl(reg, ctrl);
-	alarm_registry_cfg(reg)->clear_after_s = 0;
+	ck_assert_int_eq(osmo_tdef_set(alarm_registry_tdefs(reg), ALARM_T_CLEAR_AFTER, 0, OSMO_TDEF_S), 0);
 	alarm_update(reg, &slot, ALARM_KIND_CONSECUTIVE_FAILURES, ALARM_SUBJ_NUMBER, "112", true, "3 failures");
 	ck_assert_msg(ctrl_wait_for(fd, "TRAP 0 alarm 1 raised consecutive-failures number:112 critical", buf,
 				    sizeof(buf)), "got: %s", buf + 3);
@@ -356,7 +359,7 @@ START_TEST(test_escalate_json)
 	close(fd);
 	snprintf(cmd, sizeof(cmd), "cat >> %s", path);
 	ck_assert_int_eq(alarm_escalator_set_command(esc, cmd), 0);
-	alarm_registry_cfg(reg)->clear_after_s = 0;
+	ck_assert_int_eq(osmo_tdef_set(alarm_registry_tdefs(reg), ALARM_T_CLEAR_AFTER, 0, OSMO_TDEF_S), 0);
 
 	alarm_update(reg, &slot, ALARM_KIND_ROUTE_UNAVAILABLE, ALARM_SUBJ_ROUTE, "samu-isup", true,
 		     "unavailable for 0 s");

@@ -12,6 +12,7 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/stat_item.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
 #include <osmocom/core/timer.h>
 
 #include "common/log.h"
@@ -259,7 +260,7 @@ START_TEST(test_raise_within_10s_without_traffic)
 
 	clock_start();
 	es = esup_alloc(ctx, NULL);
-	alarm_registry_cfg(esup_alarms(es))->raise_after_s = 5;
+	ck_assert_int_eq(osmo_tdef_set(alarm_registry_tdefs(esup_alarms(es)), ALARM_T_RAISE_AFTER, 5, OSMO_TDEF_S), 0);
 	fail_call(es, "112", "samu", 34);
 	fail_call(es, "112", "samu", 34);
 	fail_call(es, "112", "samu", 34);
@@ -283,7 +284,7 @@ START_TEST(test_clear_after)
 
 	clock_start();
 	es = esup_alloc(ctx, NULL);
-	alarm_registry_cfg(esup_alarms(es))->clear_after_s = 30;
+	ck_assert_int_eq(osmo_tdef_set(alarm_registry_tdefs(esup_alarms(es)), ALARM_T_CLEAR_AFTER, 30, OSMO_TDEF_S), 0);
 
 	/* consecutive failures: gone with the first success, cleared 30 s later */
 	for (i = 0; i < 3; i++)
@@ -327,7 +328,7 @@ START_TEST(test_route_unavailable)
 	clock_start();
 	es = esup_alloc(ctx, NULL);
 	g = esup_stats_group(es);
-	alarm_registry_cfg(esup_alarms(es))->clear_after_s = 10;
+	ck_assert_int_eq(osmo_tdef_set(alarm_registry_tdefs(esup_alarms(es)), ALARM_T_CLEAR_AFTER, 10, OSMO_TDEF_S), 0);
 
 	/* a route reported healthy and never seen before takes no entry */
 	esup_route_state(es, "samu-alt", true);
@@ -369,7 +370,7 @@ START_TEST(test_refused)
 
 	clock_start();
 	es = esup_alloc(ctx, NULL);
-	alarm_registry_cfg(esup_alarms(es))->clear_after_s = 5;
+	ck_assert_int_eq(osmo_tdef_set(alarm_registry_tdefs(esup_alarms(es)), ALARM_T_CLEAR_AFTER, 5, OSMO_TDEF_S), 0);
 	esup_refused(es, "112", 2);
 	st = stats(es, ALARM_SUBJ_NUMBER, "112");
 	ck_assert_uint_eq(st.refused, 1);
@@ -469,8 +470,8 @@ START_TEST(test_vty_round_trip)
 	ck_assert_uint_eq(esup_get_cfg(es)->consecutive_failures, 2);
 	ck_assert_uint_eq(esup_get_cfg(es)->window_s, 120);
 	ck_assert_uint_eq(esup_get_cfg(es)->buckets, 12);
-	ck_assert_uint_eq(alarm_registry_cfg(esup_alarms(es))->raise_after_s, 2);
-	ck_assert_uint_eq(alarm_registry_cfg(esup_alarms(es))->clear_after_s, 300);
+	ck_assert_uint_eq(osmo_tdef_get(alarm_registry_tdefs(esup_alarms(es)), ALARM_T_RAISE_AFTER, OSMO_TDEF_S, -1), 2);
+	ck_assert_uint_eq(osmo_tdef_get(alarm_registry_tdefs(esup_alarms(es)), ALARM_T_CLEAR_AFTER, OSMO_TDEF_S, -1), 300);
 	ck_assert_int_eq(alarm_registry_cfg(esup_alarms(es))->severity[ALARM_KIND_REFUSED], ALARM_SEV_WARNING);
 	ck_assert_str_eq(alarm_escalator_command(esup_escalator(es)), "/usr/local/bin/page --team noc");
 	ck_assert_uint_eq(alarm_escalator_timeout(esup_escalator(es)), 20);
@@ -520,7 +521,7 @@ START_TEST(test_vty_show)
 	ecfg = emergency_cfg_alloc(ctx);
 	alarm_vty_init(es);
 	emergency_vty_init(ecfg);
-	alarm_registry_cfg(esup_alarms(es))->clear_after_s = 0;
+	ck_assert_int_eq(osmo_tdef_set(alarm_registry_tdefs(esup_alarms(es)), ALARM_T_CLEAR_AFTER, 0, OSMO_TDEF_S), 0);
 	fail_call(es, "112", "samu", 34);
 	fail_call(es, "112", "samu", 34);
 	fail_call(es, "112", "samu-alt", 41);	/* third in a row for the number: raised */
