@@ -18,7 +18,7 @@ struct osmo_stat_item_group;
 #define ALARM_DETAIL_MAX	96
 #define ALARM_ACTIVE_MAX	128	/* alarm objects alive at once (pending, raised, clearing) */
 #define ALARM_HISTORY_MAX	32	/* cleared alarms kept for "show alarms" */
-#define ALARM_JSON_MAX		512	/* one alarm as JSON, the escalation command's stdin */
+#define ALARM_JSON_MAX		1280	/* one alarm as JSON: fits every field escaped as \u00XX */
 #define ALARM_RAISE_AFTER_MAX	10	/* issue 7: raised within 10 s of the onset */
 
 enum alarm_kind {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,19 @@ START_TEST(test_json)
 	ck_assert_ptr_nonnull(strstr(buf, "\"subject_type\":\"route\",\"subject\":\"a\\\"b\\\\c\""));
 	ck_assert_ptr_nonnull(strstr(buf, "\"cleared_at\":1800000100"));
 	ck_assert_ptr_nonnull(strstr(buf, "\"detail\":\"tab\\u0009here\"}"));
+
+	/* the worst case fits ALARM_JSON_MAX: every character of subject and detail escaped as \u00XX,
+	 * every number at its longest */
+	a.id = UINT32_MAX;
+	a.onset_at = a.raised_at = a.cleared_at = INT64_MIN;
+	a.kind = ALARM_KIND_CONSECUTIVE_FAILURES;
+	memset(a.subject, 0x01, sizeof(a.subject) - 1);
+	a.subject[sizeof(a.subject) - 1] = '\0';
+	memset(a.detail, 0x1f, sizeof(a.detail) - 1);
+	a.detail[sizeof(a.detail) - 1] = '\0';
+	n = alarm_info_json(&a, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_lt(n, ALARM_JSON_MAX - 1);	/* room for the newline the escalation adds */
 
 	/* too small: refused, never overrun (the canary past the given length stays) */
 	memset(buf, 'Z', sizeof(buf));
