@@ -46,7 +46,6 @@ struct esup_entry {
 };
 
 struct esup_table {
-	enum alarm_subject type;
 	unsigned int max;
 	unsigned int used;
 	int16_t hash[ESUP_HASH_SLOTS];		/* index into e[], -1 = empty */
@@ -61,7 +60,7 @@ struct esup {
 	struct osmo_timer_list tick;
 	struct rate_ctr_group *ctrs;
 	struct osmo_stat_item_group *stats;
-	bool full_logged;
+	bool full_logged;		/* one log line per run of full-table drops */
 };
 
 static const struct rate_ctr_desc esup_ctr_desc[] = {
@@ -250,7 +249,7 @@ static void stats_update(struct esup *es)
 	osmo_stat_item_set(osmo_stat_item_group_get_item(es->stats, ESUP_STAT_ROUTES_DOWN), down);
 }
 
-static void entry_init(struct esup *es, struct esup_entry *e, const char *name, int64_t epoch)
+static void entry_init(struct esup_entry *e, const char *name, int64_t epoch)
 {
 	memset(e, 0, sizeof(*e));
 	e->used = true;
@@ -282,7 +281,7 @@ static struct esup_entry *entry_get(struct esup *es, enum alarm_subject type, co
 	if (t->used < t->max) {
 		for (i = 0; t->e[i].used; i++)
 			;
-		entry_init(es, &t->e[i], name, epoch);
+		entry_init(&t->e[i], name, epoch);
 		t->hash[s] = i;
 		t->used++;
 		stats_update(es);
@@ -305,8 +304,9 @@ static struct esup_entry *entry_get(struct esup *es, enum alarm_subject type, co
 	}
 	LOGP(DALARM, LOGL_INFO, "emergency supervision: %s %s idle, entry reused for %s\n",
 	     get_value_string(alarm_subject_names, type), t->e[i].name, name);
-	entry_init(es, &t->e[i], name, epoch);
+	entry_init(&t->e[i], name, epoch);
 	hash_rebuild(t);
+	es->full_logged = false;
 	return &t->e[i];
 }
 
@@ -396,7 +396,6 @@ struct esup *esup_alloc(void *ctx, struct ctrl_handle *ctrl)
 		.buckets = 6,
 	};
 	for (t = 0; t < _NUM_ALARM_SUBJ; t++) {
-		es->tables[t].type = t;
 		es->tables[t].max = t == ALARM_SUBJ_NUMBER ? ESUP_NUMBERS_MAX : ESUP_ROUTES_MAX;
 		memset(es->tables[t].hash, -1, sizeof(es->tables[t].hash));
 	}
