@@ -32,6 +32,9 @@ static void *ctx;
 
 static void setup(void)
 {
+	/* real time unless a test takes the clock (tests may share one process: CK_FORK=no) */
+	osmo_clock_override_enable(CLOCK_MONOTONIC, false);
+	osmo_gettimeofday_override = false;
 	ctx = talloc_named_const(NULL, 0, "test");
 }
 
