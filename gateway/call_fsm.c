@@ -77,6 +77,7 @@ enum call_ctr {
 	CALL_CTR_BAD_NUMBER,
 	CALL_CTR_BAD_SDP,
 	CALL_CTR_EMERGENCY,
+	CALL_CTR_REDIRECTED,
 };
 
 static const struct rate_ctr_desc call_ctr_desc[] = {
@@ -95,6 +96,7 @@ static const struct rate_ctr_desc call_ctr_desc[] = {
 	[CALL_CTR_BAD_NUMBER] = { "refused:bad-number", "calls with an unusable called number" },
 	[CALL_CTR_BAD_SDP] = { "refused:bad-sdp", "INVITEs whose offer has no usable codec" },
 	[CALL_CTR_EMERGENCY] = { "calls:emergency", "emergency calls handled" },
+	[CALL_CTR_REDIRECTED] = { "route:redirected", "calls redirected (302) to a SIP route" },
 };
 
 const struct rate_ctr_group_desc call_ctrg_desc = {
@@ -231,6 +233,23 @@ bad_number:
 	return CAUSE_INVALID_NUMBER;
 }
 
+/* Redirect the caller to a SIP route (a peer site) and end the call here. */
+static void call_redirect(struct call *call, const struct route *rt)
+{
+	struct gw *gw = call->gw;
+	char contact[256], mark[64];
+
+	if (adm_shed_mark(mark, sizeof(mark), gw->site_name) < 0)
+		mark[0] = '\0';
+	snprintf(contact, sizeof(contact), "sip:%s@%s:%u;%s", call->dialled.digits, rt->sip_host,
+		 rt->sip_port, mark);
+	LOGPCALL(call, LOGL_NOTICE, "redirected to route %s: %s\n", rt_name(rt), contact);
+	rate_ctr_inc2(gw->call_ctrs, CALL_CTR_REDIRECTED);
+	sip_fe_redirect(gw->sip, call->sip_ref, contact, 0);
+	call->sip_gone = true;
+	call_release(call, CAUSE_NORMAL, false);
+}
+
 /* Try the route of this attempt, then its fallbacks, until one sends an IAM. */
 static void call_attempt(struct call *call, int cause)
 {
@@ -246,10 +265,13 @@ static void call_attempt(struct call *call, int cause)
 			cause = attempt_isup_route(call, call->route);
 			if (!cause)
 				return;
+		} else if (!call->sip_provisional && !call->dialled_shed) {
+			/* A SIP route for a SIP-originated call is a peer site: the caller is redirected
+			 * there (302), marked so that the call is shed at most once. This gateway relays
+			 * no SIP to SIP. */
+			call_redirect(call, call->route);
+			return;
 		} else {
-			/* A SIP route for a SIP-originated call would make us a SIP-to-SIP relay,
-			 * which this gateway is not; peer sites are reached by shedding. */
-			LOGPCALL(call, LOGL_NOTICE, "route %s is a SIP route: skipped\n", rt_name(call->route));
 			cause = CAUSE_NO_ROUTE_DEST;
 		}
 		if (!route_advance_cause(gw->routes, cause))
@@ -328,6 +350,7 @@ struct call *call_from_sip(struct gw *gw, const struct sip_event *ev)
 		return NULL;
 	}
 	call->sip_ref = ev->call_ref;
+	call->dialled_shed = ci->already_shed;
 	gw_call_hash_add(gw, call);
 	rate_ctr_inc2(gw->call_ctrs, CALL_CTR_SIP_IN);
 	if (cls == GW_CALL_CLASS_EMERGENCY)

@@ -138,7 +138,6 @@ static enum sip_admit gw_sip_admit(void *priv, const struct sip_call_info *ci, s
 	struct peer_target tgt;
 	enum gw_call_class cls;
 	enum adm_shed_mode mode;
-	char mark[64];
 
 	if (inet_pton(AF_INET, ci->src_ip, &src.addr.v4) != 1)
 		src.kind = ADM_SRC_NONE;
@@ -156,15 +155,16 @@ static enum sip_admit gw_sip_admit(void *priv, const struct sip_call_info *ci, s
 			adm_refuse_no_peer(gw->adm, (enum adm_class)cls, &why);
 			break;
 		}
-		if (adm_shed_mark(mark, sizeof(mark), gw->site_name) < 0)
+		/* the SIP layer puts the mark on the 302 Contact or the forwarded Request-URI */
+		if (adm_shed_mark(ref->shed_mark, sizeof(ref->shed_mark), gw->site_name) < 0)
 			break;
 		if (mode == ADM_SHED_REDIRECT) {
-			snprintf(ref->contact, sizeof(ref->contact), "sip:%s@%s:%u;%s", ci->ruri_user,
-				 tgt.addr, tgt.port, mark);
+			snprintf(ref->contact, sizeof(ref->contact), "sip:%s@%s:%u", ci->ruri_user, tgt.addr,
+				 tgt.port);
 			return SIP_ADMIT_REDIRECT;
 		}
-		snprintf(ref->next_hop, sizeof(ref->next_hop), "sip:%s:%u;transport=%s;%s", tgt.addr,
-			 tgt.port, tgt.transport == PEER_TRANSPORT_TCP ? "tcp" : "udp", mark);
+		snprintf(ref->next_hop, sizeof(ref->next_hop), "sip:%s:%u;transport=%s", tgt.addr, tgt.port,
+			 tgt.transport == PEER_TRANSPORT_TCP ? "tcp" : "udp");
 		return SIP_ADMIT_FORWARD;
 	case ADM_REFUSE:
 		break;

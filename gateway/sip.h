@@ -208,6 +208,9 @@ void sip_fe_stop(struct sip_fe *fe);
  * options: probe; SIP_EV_OPTIONS_RESULT with probe_ref as call_ref, status and the peer's oc. */
 int sip_fe_respond(struct sip_fe *fe, uint32_t call_ref, int status, const char *reason, const char *sdp,
 		   int q850_cause);
+/* Answer an incoming call not yet answered with 302 Moved Temporarily and this Contact: the
+ * caller tries the call there (a peer site). */
+int sip_fe_redirect(struct sip_fe *fe, uint32_t call_ref, const char *contact, int q850_cause);
 int sip_fe_bye(struct sip_fe *fe, uint32_t call_ref, int q850_cause);
 int sip_fe_invite(struct sip_fe *fe, uint32_t call_ref, const struct sip_invite_req *req);
 int sip_fe_cancel(struct sip_fe *fe, uint32_t call_ref, int q850_cause);
@@ -217,6 +220,14 @@ int sip_fe_options(struct sip_fe *fe, uint32_t probe_ref, const char *target_uri
 struct rate_ctr_group *sip_fe_ctrg(struct sip_fe *fe);
 void sip_fe_ctr_sync(struct sip_fe *fe);
 uint64_t sip_fe_ctr_get(struct sip_fe *fe, enum sip_ctr ctr);
+/* Gauges of the "sip" osmo_stat_item_group, set by the main thread with the counters */
+enum sip_stat {
+	SIP_STAT_DIALOGS,	/* "dialogs": calls held by the SIP thread */
+	SIP_STAT_EVQ_LEN,	/* "evq:length": events waiting for the main thread */
+	_NUM_SIP_STAT
+};
+struct osmo_stat_item_group;
+struct osmo_stat_item_group *sip_fe_statg(struct sip_fe *fe);
 /* Gauge: dialogs held by the SIP thread now */
 unsigned sip_fe_dialogs(struct sip_fe *fe);
 /* Events waiting in the SIP -> main queue now */

@@ -11,6 +11,7 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/rate_ctr.h>
 #include <osmocom/core/stats.h>
+#include <osmocom/core/stat_item.h>
 #include <osmocom/core/select.h>
 
 #include "common/log.h"
@@ -63,6 +64,20 @@ static const struct rate_ctr_group_desc sip_ctrg_desc = {
 	.class_id = OSMO_STATS_CLASS_GLOBAL,
 	.num_ctr = _NUM_SIP_CTR,
 	.ctr_desc = sip_ctr_desc,
+};
+
+static const struct osmo_stat_item_desc sip_stat_desc[] = {
+	[SIP_STAT_DIALOGS] = { "dialogs", "dialogs held by the SIP thread", "", 16, 0 },
+	[SIP_STAT_EVQ_LEN] = { "evq:length", "events waiting for the main thread", "", 16, 0 },
+};
+osmo_static_assert(ARRAY_SIZE(sip_stat_desc) == _NUM_SIP_STAT, sip_stat_desc_complete);
+
+static const struct osmo_stat_item_group_desc sip_statg_desc = {
+	.group_name_prefix = "sip",
+	.group_description = "SIP front end",
+	.class_id = OSMO_STATS_CLASS_GLOBAL,
+	.num_items = _NUM_SIP_STAT,
+	.item_desc = sip_stat_desc,
 };
 
 void sip_ctr_tx_status(struct sip_fe *fe, int status)
@@ -339,6 +354,16 @@ int sip_fe_respond(struct sip_fe *fe, uint32_t call_ref, int status, const char 
 	return cmd_send(fe, &c, cmd_strings_len(&c));
 }
 
+int sip_fe_redirect(struct sip_fe *fe, uint32_t call_ref, const char *contact, int q850_cause)
+{
+	struct sip_cmd c = { .type = SIP_CMD_RESPOND, .ref = call_ref, .status = 302,
+			     .target_uri = contact, .q850_cause = q850_cause };
+
+	if (!contact || !*contact)
+		return -EINVAL;
+	return cmd_send(fe, &c, cmd_strings_len(&c));
+}
+
 int sip_fe_bye(struct sip_fe *fe, uint32_t call_ref, int q850_cause)
 {
 	struct sip_cmd c = { .type = SIP_CMD_BYE, .ref = call_ref, .q850_cause = q850_cause };
@@ -537,6 +562,10 @@ static void sync_timer_cb(void *data)
 
 static int fe_destructor(struct sip_fe *fe)
 {
+	if (fe->statg)
+		osmo_stat_item_group_free(fe->statg);
+	if (fe->ctrg)
+		rate_ctr_group_free(fe->ctrg);
 	pthread_mutex_destroy(&fe->start_mtx);
 	pthread_cond_destroy(&fe->start_cond);
 	return 0;
@@ -567,9 +596,10 @@ struct sip_fe *sip_fe_start(void *ctx, const struct sip_fe_cfg *cfg, sip_admit_f
 	talloc_set_destructor(fe, fe_destructor);
 
 	fe->ctrg = rate_ctr_group_alloc(fe, &sip_ctrg_desc, instance);
+	fe->statg = osmo_stat_item_group_alloc(fe, &sip_statg_desc, instance);
 	snprintf(qname, sizeof(qname), "sip_ev%u", instance++);
 	fe->evq = osmo_it_q_alloc(fe, qname, cfg->event_queue_len + cfg->event_reserve, evq_read_cb, fe);
-	if (!fe->ctrg || !fe->evq)
+	if (!fe->ctrg || !fe->statg || !fe->evq)
 		goto fail;
 	if (osmo_fd_register(&fe->evq->event_ofd) < 0)
 		goto fail;
@@ -636,6 +666,13 @@ void sip_fe_ctr_sync(struct sip_fe *fe)
 		if (now > ctr->current)
 			rate_ctr_add(ctr, now - ctr->current);
 	}
+	osmo_stat_item_set(osmo_stat_item_group_get_item(fe->statg, SIP_STAT_DIALOGS), atomic_load(&fe->dialogs));
+	osmo_stat_item_set(osmo_stat_item_group_get_item(fe->statg, SIP_STAT_EVQ_LEN), atomic_load(&fe->evq_len));
+}
+
+struct osmo_stat_item_group *sip_fe_statg(struct sip_fe *fe)
+{
+	return fe->statg;
 }
 
 struct rate_ctr_group *sip_fe_ctrg(struct sip_fe *fe)

@@ -130,6 +130,7 @@ struct sip_fe {
 	atomic_uint_fast64_t ctr[_NUM_SIP_CTR];
 
 	struct rate_ctr_group *ctrg;	/* main thread only */
+	struct osmo_stat_item_group *statg;	/* main thread only */
 	struct osmo_timer_list sync_timer;	/* main thread only */
 };
 

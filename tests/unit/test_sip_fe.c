@@ -13,6 +13,7 @@
 #include <osmocom/core/application.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/select.h>
+#include <osmocom/core/stat_item.h>
 #include <osmocom/core/talloc.h>
 
 #include "common/log.h"
@@ -286,6 +287,8 @@ START_TEST(test_front_end_loopback)
 	ck_assert_int_eq(s.shed, 0);
 	ck_assert_str_eq(s.sdp, "v=0\r\ns=-\r\n");
 	ck_assert_uint_eq(sip_fe_dialogs(fe), 1);
+	sip_fe_ctr_sync(fe);
+	ck_assert_int_eq(osmo_stat_item_get_last(osmo_stat_item_group_get_item(sip_fe_statg(fe), SIP_STAT_DIALOGS)), 1);
 
 	ck_assert_int_eq(sip_fe_respond(fe, s.ref, 486, NULL, NULL, 17), 0);
 	ck_assert_int_gt(recv_resp(fd, buf, sizeof(buf)), 0);
