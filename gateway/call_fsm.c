@@ -15,6 +15,7 @@
 #include "gateway/call_sdp.h"
 #include "gateway/cause_map.h"
 #include "gateway/emergency.h"
+#include "gateway/esup.h"
 #include "gateway/gw.h"
 #include "gateway/route.h"
 #include "gateway/sip.h"
@@ -115,6 +116,33 @@ static const char *rt_name(const struct route *rt)
 {
 	return rt->name[0] ? rt->name : rt->prefix[0] ? rt->prefix : "default";
 }
+
+/* Emergency supervision sees emergency calls only: an attempt per route tried, and its outcome. */
+static void esup_try(struct call *call, const struct route *rt)
+{
+	if (call->cls != GW_CALL_CLASS_EMERGENCY)
+		return;
+	esup_attempt(call->gw->esup, call->dialled.digits, rt_name(rt));
+	call->esup_open = true;
+}
+
+static void esup_outcome(struct call *call, int cause)
+{
+	if (!call->esup_open)
+		return;
+	call->esup_open = false;
+	if (cause)
+		esup_failure(call->gw->esup, call->dialled.digits, rt_name(call->route), cause);
+	else
+		esup_success(call->gw->esup, call->dialled.digits, rt_name(call->route));
+}
+
+/* A route's circuits usable or not, as hunting found them (emergency routes only). */
+static void esup_route_seen(struct call *call, const struct route *rt, bool available)
+{
+	if (rt->emergency)
+		esup_route_state(call->gw->esup, rt_name(rt), available);
+}
 static void call_next_attempt(struct call *call, int cause);
 
 /* --- SIP side helpers ------------------------------------------------------------------- */
@@ -191,15 +219,21 @@ static int attempt_isup_route(struct call *call, const struct route *rt)
 		return CAUSE_INVALID_NUMBER;
 	call->called = num;
 
+	esup_try(call, rt);
 	rc = cic_hunt(grp, call, &call->cic);
 	switch (rc) {
 	case 0:
+		esup_route_seen(call, rt, true);
 		break;
 	case -ENETUNREACH:	/* MTP-PAUSE: destination unavailable */
 		LOGPCALL(call, LOGL_NOTICE, "route %s: destination unavailable\n", rt_name(rt));
+		esup_route_seen(call, rt, false);
+		esup_outcome(call, CAUSE_NO_CIRCUIT);
 		return CAUSE_NO_CIRCUIT;
 	default:		/* -EBUSY no idle circuit, -EACCES all blocked */
 		LOGPCALL(call, LOGL_NOTICE, "route %s: no circuit (%s)\n", rt_name(rt), strerror(-rc));
+		esup_route_seen(call, rt, false);
+		esup_outcome(call, CAUSE_NO_CIRCUIT);
 		return CAUSE_NO_CIRCUIT;
 	}
 	call->hunts++;
@@ -221,6 +255,7 @@ static int attempt_isup_route(struct call *call, const struct route *rt)
 			   call->cpc, 0 /* speech */);
 	if (isup_leg_send(call, iam) < 0) {
 		isup_leg_clear(call, CAUSE_TEMP_FAILURE, false);
+		esup_outcome(call, CAUSE_TEMP_FAILURE);
 		return CAUSE_TEMP_FAILURE;
 	}
 	LOGPCALL(call, LOGL_INFO, "IAM %s (nai %u) on %s CIC %u\n", num.digits, num.nai,
@@ -230,6 +265,7 @@ static int attempt_isup_route(struct call *call, const struct route *rt)
 
 bad_number:
 	isup_leg_clear(call, CAUSE_INVALID_NUMBER, false);
+	esup_outcome(call, CAUSE_INVALID_NUMBER);
 	return CAUSE_INVALID_NUMBER;
 }
 
@@ -515,6 +551,7 @@ static void rx_rel(struct call *call, const struct isup_msg *rel)
 	rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_REL_BY_ISUP);
 	/* Q.764 2.3.1: RLC answers the REL whatever happens next */
 	isup_leg_clear(call, cause, true);
+	esup_outcome(call, cause);
 	if (call->dir == CALL_DIR_SIP_TO_ISUP && !call->acm && !call->sip_answered) {
 		call->cause = cause;
 		call_next_attempt(call, cause);
@@ -567,6 +604,7 @@ static void st_wait_acm(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	struct call *call = fi->priv;
 	const struct isup_msg *msg = data;
 
+	esup_outcome(call, 0);	/* address complete or answer reached */
 	switch (event) {
 	case CALL_EV_RX_ACM:
 		call->acm = true;
@@ -701,6 +739,7 @@ static void call_allstate(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_CIC_LOST);
 		call->cic = NULL;	/* the circuit layer has already taken it back */
 		LOGPCALL(call, LOGL_NOTICE, "circuit lost, cause %d\n", cause);
+		esup_outcome(call, cause);
 		if (call->dir == CALL_DIR_SIP_TO_ISUP && !call->acm && !call->sip_answered) {
 			/* dual seizure lost or reset before any backward message: try again */
 			call_attempt(call, CAUSE_NO_CIRCUIT);
@@ -743,6 +782,7 @@ static int call_fsm_timer_cb(struct osmo_fsm_inst *fi)
 		rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_T7);
 		LOGPCALL(call, LOGL_NOTICE, "T7 expired: no ACM\n");
 		isup_leg_clear(call, CAUSE_RECOVERY_TIMER, false);
+		esup_outcome(call, CAUSE_RECOVERY_TIMER);
 		call->attempt++;
 		call->route = route_next_fallback(call->gw->routes, call->route0, call->attempt);
 		if (call->route) {
