@@ -388,6 +388,7 @@ struct gw *gw_alloc(void *ctx)
 	OSMO_STRLCPY_ARRAY(gw->media.ip, "127.0.0.1");
 	gw->media.rtp_base = 20000;
 	gw->ni = 2;
+	gw->ctrl_port = GW_CTRL_PORT;
 	return gw;
 }
 

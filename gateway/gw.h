@@ -39,6 +39,7 @@ struct gw_probe {
 
 struct gw {
 	struct ctrl_handle *ctrl;
+	uint16_t ctrl_port;		/* CTRL listens here (the ctrl node sets the address) */
 	struct adm *adm;
 	struct peer_set *peers;
 	struct sip_fe *sip;

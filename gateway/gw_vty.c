@@ -104,6 +104,13 @@ DEFUN(cfg_gw_media, cfg_gw_media_cmd, "media-gateway A.B.C.D <1024-65000>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_gw_ctrl_port, cfg_gw_ctrl_port_cmd, "ctrl-port <1-65535>",
+      "TCP port of the CTRL interface (its address is set by 'ctrl' / 'bind')\n" "Port\n")
+{
+	g_gw->ctrl_port = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_gw(struct vty *vty)
 {
 	char pc[16];
@@ -116,6 +123,7 @@ static int config_write_gw(struct vty *vty)
 	if (g_gw->sos_number[0])
 		vty_out(vty, " sos-number %s%s", g_gw->sos_number, VTY_NEWLINE);
 	vty_out(vty, " media-gateway %s %u%s", g_gw->media.ip, g_gw->media.rtp_base, VTY_NEWLINE);
+	vty_out(vty, " ctrl-port %u%s", g_gw->ctrl_port, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -282,6 +290,7 @@ void gw_vty_init(struct gw *gw)
 	install_element(GW_NODE, &cfg_gw_domain_cmd);
 	install_element(GW_NODE, &cfg_gw_sos_cmd);
 	install_element(GW_NODE, &cfg_gw_media_cmd);
+	install_element(GW_NODE, &cfg_gw_ctrl_port_cmd);
 
 	install_node(&sip_node, config_write_sip);
 	install_element(CONFIG_NODE, &cfg_sip_cmd);
