@@ -296,35 +296,74 @@ static void gw_mark_routes(struct gw *gw, uint32_t dpc, bool down)
 	}
 }
 
-static void gw_mtp_transfer_ind(void *priv, const struct mtp_transfer *xfer)
+/* The AS that carries traffic for a DPC: the one a destination line names, else the first. */
+static struct m3ua_as *gw_as_for_dpc(struct gw *gw, uint32_t dpc)
+{
+	unsigned i, j;
+
+	for (i = 0; i < gw->num_dests; i++) {
+		if (gw->dests[i].dpc != dpc)
+			continue;
+		for (j = 0; j < gw->num_as; j++)
+			if (!strcmp(m3ua_as_name(gw->as_bind[j].as), gw->dests[i].as_name))
+				return gw->as_bind[j].as;
+	}
+	return gw->num_as ? gw->as_bind[0].as : NULL;
+}
+
+/* MTP-TRANSFER request from the ISUP user part: to the AS that carries the DPC. */
+static int gw_mtp_transfer_req(void *priv, const struct mtp_transfer *xfer)
 {
 	struct gw *gw = priv;
+	struct m3ua_as *as = gw_as_for_dpc(gw, xfer->dpc);
 
-	isup_up_transfer_ind(gw->up, xfer);
+	return as ? m3ua_as_transfer(as, xfer) : -ENOTCONN;
+}
+
+static const struct isup_up_mtp_ops gw_isup_mtp_ops = {
+	.transfer_req = gw_mtp_transfer_req,
+};
+
+static void gw_mtp_transfer_ind(void *priv, const struct mtp_transfer *xfer)
+{
+	struct gw_as_bind *b = priv;
+
+	isup_up_transfer_ind(b->gw->up, xfer);
+}
+
+/* An AS speaks for the DPCs it carries only: another AS losing its SG does not pause a DPC
+ * reached through this one. */
+static bool gw_as_carries(const struct gw_as_bind *b, uint32_t dpc)
+{
+	return gw_as_for_dpc(b->gw, dpc) == b->as;
 }
 
 static void gw_mtp_pause(void *priv, uint32_t dpc)
 {
-	struct gw *gw = priv;
+	struct gw_as_bind *b = priv;
 
-	LOGP(DCIC, LOGL_NOTICE, "MTP-PAUSE for DPC %u: routes towards it down\n", dpc);
-	isup_up_pause(gw->up, dpc);
-	gw_mark_routes(gw, dpc, true);
+	if (!gw_as_carries(b, dpc))
+		return;
+	LOGP(DCIC, LOGL_NOTICE, "MTP-PAUSE for DPC %u (as %s): routes towards it down\n", dpc,
+	     m3ua_as_name(b->as));
+	isup_up_pause(b->gw->up, dpc);
+	gw_mark_routes(b->gw, dpc, true);
 }
 
 static void gw_mtp_resume(void *priv, uint32_t dpc)
 {
-	struct gw *gw = priv;
+	struct gw_as_bind *b = priv;
 
-	LOGP(DCIC, LOGL_NOTICE, "MTP-RESUME for DPC %u\n", dpc);
-	gw_mark_routes(gw, dpc, false);
-	isup_up_resume(gw->up, dpc);
+	if (!gw_as_carries(b, dpc))
+		return;
+	LOGP(DCIC, LOGL_NOTICE, "MTP-RESUME for DPC %u (as %s)\n", dpc, m3ua_as_name(b->as));
+	gw_mark_routes(b->gw, dpc, false);
+	isup_up_resume(b->gw->up, dpc);
 }
 
 static void gw_mtp_status(void *priv, uint32_t dpc, int cause, int cong_level)
 {
-	LOGP(DCIC, LOGL_NOTICE, "MTP-STATUS for DPC %u: cause %d, congestion level %d\n", dpc, cause,
-	     cong_level);
+	LOGP(DCIC, LOGL_NOTICE, "MTP-STATUS for DPC %u: cause %d, level %d\n", dpc, cause, cong_level);
 }
 
 static const struct mtp_user_ops gw_mtp_ops = {
@@ -376,7 +415,7 @@ struct gw *gw_alloc(void *ctx)
 	gw->routes = route_table_alloc(gw, 4096, 65536);
 	gw->emerg = emergency_cfg_alloc(gw);
 	gw->esup = esup_alloc(gw, NULL);
-	gw->up = isup_up_alloc(gw, 0, 2 /* national */, &isup_up_m3ua_ops, NULL);
+	gw->up = isup_up_alloc(gw, 0, 2 /* national */, &gw_isup_mtp_ops, gw);
 	gw->call_ctrs = rate_ctr_group_alloc(gw, &call_ctrg_desc, 0);
 	OSMO_ASSERT(gw->adm && gw->peers && gw->routes && gw->emerg && gw->esup && gw->up && gw->call_ctrs);
 	isup_up_set_user(gw->up, &gw_cic_ops, gw);
@@ -398,15 +437,29 @@ int gw_start(struct gw *gw)
 	unsigned i;
 	int rc;
 
-	gw->as = m3ua_vty_as(0);
-	if (!gw->as) {
+	for (gw->num_as = 0; gw->num_as < GW_MAX_AS; gw->num_as++) {
+		struct gw_as_bind *b = &gw->as_bind[gw->num_as];
+
+		b->as = m3ua_vty_as(gw->num_as);
+		if (!b->as)
+			break;
+		b->gw = gw;
+		m3ua_as_set_user(b->as, &gw_mtp_ops, b);
+	}
+	if (!gw->num_as) {
 		LOGP(DM3UA, LOGL_ERROR, "no 'as' in the config: no ISUP side\n");
 		return -EINVAL;
 	}
+	for (i = 0; i < gw->num_dests; i++) {
+		if (!m3ua_vty_as_find(gw->dests[i].as_name)) {
+			LOGP(DM3UA, LOGL_ERROR, "destination %u: no 'as %s' in the config\n",
+			     gw->dests[i].dpc, gw->dests[i].as_name);
+			return -EINVAL;
+		}
+	}
 	isup_up_set_opc(gw->up, gw->opc, gw->ni);
-	isup_up_set_mtp(gw->up, &isup_up_m3ua_ops, gw->as);
-	m3ua_as_set_user(gw->as, &gw_mtp_ops, gw);
-	/* every DPC with circuits gets pause/resume indications */
+	isup_up_set_mtp(gw->up, &gw_isup_mtp_ops, gw);
+	/* every DPC with circuits gets pause/resume indications from the AS that carries it */
 	for (i = 0; i < route_table_count(gw->routes); i++) {
 		struct route *r = route_table_at(gw->routes, i);
 		struct cic_group *grp;
@@ -419,7 +472,7 @@ int gw_start(struct gw *gw)
 			     r->name, r->isup_group);
 			return -EINVAL;
 		}
-		m3ua_as_dest_add(gw->as, cic_group_dpc(grp));
+		m3ua_as_dest_add(gw_as_for_dpc(gw, cic_group_dpc(grp)), cic_group_dpc(grp));
 	}
 
 	sip_fe_cfg_defaults(&defaults);
@@ -441,9 +494,11 @@ int gw_start(struct gw *gw)
 	gw->sip = sip_fe_start(gw, &gw->sip_cfg, gw_sip_admit, gw, gw_sip_event, gw);
 	if (!gw->sip)
 		return -EIO;
-	rc = m3ua_as_start(gw->as);
-	if (rc < 0)
-		return rc;
+	for (i = 0; i < gw->num_as; i++) {
+		rc = m3ua_as_start(gw->as_bind[i].as);
+		if (rc < 0)
+			return rc;
+	}
 	peer_set_start(gw->peers);
 	osmo_timer_setup(&gw->adm_poll, gw_adm_poll_cb, gw);
 	osmo_timer_schedule(&gw->adm_poll, 1, 0);

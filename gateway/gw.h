@@ -32,6 +32,21 @@ struct sip_call_info;
 #define GW_MAX_PEERS	16	/* peer sites */
 #define GW_MAX_PROBES	64	/* OPTIONS probes outstanding (a power of two) */
 
+#define GW_MAX_AS	8	/* M3UA application servers (M3UA_VTY_MAX_AS) */
+#define GW_MAX_DESTS	32	/* destination -> AS lines */
+
+/* Which AS carries the traffic for a DPC ("destination PC as NAME"); others use the first AS. */
+struct gw_dest {
+	uint32_t dpc;
+	char as_name[32];
+};
+
+/* The MTP user binding of one AS: its pause/resume count only for the DPCs it carries. */
+struct gw_as_bind {
+	struct gw *gw;
+	struct m3ua_as *as;
+};
+
 struct gw_probe {
 	uint32_t ref;		/* 0: free */
 	char peer[33];
@@ -50,7 +65,10 @@ struct gw {
 	struct gw_probe probes[GW_MAX_PROBES];
 	uint16_t probe_seq;
 
-	struct m3ua_as *as;
+	struct gw_as_bind as_bind[GW_MAX_AS];
+	unsigned num_as;
+	struct gw_dest dests[GW_MAX_DESTS];
+	unsigned num_dests;
 	struct isup_up *up;
 	uint32_t opc;			/* our point code */
 	uint8_t ni;			/* network indicator */

@@ -111,9 +111,38 @@ DEFUN(cfg_gw_ctrl_port, cfg_gw_ctrl_port_cmd, "ctrl-port <1-65535>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_gw_dest, cfg_gw_dest_cmd, "destination PC as NAME",
+      "Carry the traffic for a destination point code over one AS (else the first AS)\n"
+      "Point code, 3-8-3 or decimal\n" "The application server\n" "Its name (an 'as' node)\n")
+{
+	struct gw_dest *d;
+	uint32_t pc;
+	unsigned i;
+
+	if (mtp3_pc_parse(&pc, argv[0]) < 0 || strlen(argv[1]) >= sizeof(d->as_name)) {
+		vty_out(vty, "%% invalid point code or AS name%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	for (i = 0; i < g_gw->num_dests; i++)
+		if (g_gw->dests[i].dpc == pc)
+			break;
+	if (i == g_gw->num_dests) {
+		if (g_gw->num_dests >= GW_MAX_DESTS) {
+			vty_out(vty, "%% at most %u destination lines%s", GW_MAX_DESTS, VTY_NEWLINE);
+			return CMD_WARNING;
+		}
+		g_gw->num_dests++;
+	}
+	d = &g_gw->dests[i];
+	d->dpc = pc;
+	OSMO_STRLCPY_ARRAY(d->as_name, argv[1]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_gw(struct vty *vty)
 {
 	char pc[16];
+	unsigned i;
 
 	vty_out(vty, "gateway%s", VTY_NEWLINE);
 	vty_out(vty, " point-code %s%s", mtp3_pc_str(pc, sizeof(pc), g_gw->opc), VTY_NEWLINE);
@@ -124,6 +153,9 @@ static int config_write_gw(struct vty *vty)
 		vty_out(vty, " sos-number %s%s", g_gw->sos_number, VTY_NEWLINE);
 	vty_out(vty, " media-gateway %s %u%s", g_gw->media.ip, g_gw->media.rtp_base, VTY_NEWLINE);
 	vty_out(vty, " ctrl-port %u%s", g_gw->ctrl_port, VTY_NEWLINE);
+	for (i = 0; i < g_gw->num_dests; i++)
+		vty_out(vty, " destination %s as %s%s", mtp3_pc_str(pc, sizeof(pc), g_gw->dests[i].dpc),
+			g_gw->dests[i].as_name, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -291,6 +323,7 @@ void gw_vty_init(struct gw *gw)
 	install_element(GW_NODE, &cfg_gw_sos_cmd);
 	install_element(GW_NODE, &cfg_gw_media_cmd);
 	install_element(GW_NODE, &cfg_gw_ctrl_port_cmd);
+	install_element(GW_NODE, &cfg_gw_dest_cmd);
 
 	install_node(&sip_node, config_write_sip);
 	install_element(CONFIG_NODE, &cfg_sip_cmd);
