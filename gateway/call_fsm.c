@@ -8,6 +8,7 @@
 #include <osmocom/core/stats.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/tdef.h>
+#include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
 
 #include "common/log.h"
@@ -49,6 +50,8 @@ struct osmo_tdef call_tdefs[] = {
 	  .desc = "ISUP->SIP: INVITE sent, waiting for the SIP answer" },
 	{ .T = -2, .default_val = 4, .unit = OSMO_TDEF_S,
 	  .desc = "most route attempts per call (fallbacks and dual-seizure retries)" },
+	{ .T = -3, .default_val = 30, .unit = OSMO_TDEF_S,
+	  .desc = "SIP->ISUP: longest set-up over all route attempts, until address complete" },
 	{}
 };
 
@@ -79,6 +82,7 @@ enum call_ctr {
 	CALL_CTR_BAD_SDP,
 	CALL_CTR_EMERGENCY,
 	CALL_CTR_REDIRECTED,
+	CALL_CTR_SETUP_TIMEOUT,
 };
 
 static const struct rate_ctr_desc call_ctr_desc[] = {
@@ -98,6 +102,7 @@ static const struct rate_ctr_desc call_ctr_desc[] = {
 	[CALL_CTR_BAD_SDP] = { "refused:bad-sdp", "INVITEs whose offer has no usable codec" },
 	[CALL_CTR_EMERGENCY] = { "calls:emergency", "emergency calls handled" },
 	[CALL_CTR_REDIRECTED] = { "route:redirected", "calls redirected (302) to a SIP route" },
+	[CALL_CTR_SETUP_TIMEOUT] = { "timer:x3", "calls not complete within the set-up limit (X3)" },
 };
 
 const struct rate_ctr_group_desc call_ctrg_desc = {
@@ -343,6 +348,18 @@ static void call_next_attempt(struct call *call, int cause)
 	call_attempt(call, cause);
 }
 
+/* X3: the whole set-up, every fallback included, is bounded; past it the caller gets an answer
+ * (504 / cause 102) instead of waiting on one more route. */
+static void call_setup_timeout(void *data)
+{
+	struct call *call = data;
+
+	rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_SETUP_TIMEOUT);
+	LOGPCALL(call, LOGL_NOTICE, "set-up limit X3 reached before address complete\n");
+	esup_outcome(call, CAUSE_RECOVERY_TIMER);
+	call_release(call, CAUSE_RECOVERY_TIMER, false);
+}
+
 static struct call *call_alloc(struct gw *gw, enum call_dir dir, uint8_t cls)
 {
 	struct call *call;
@@ -387,6 +404,8 @@ struct call *call_from_sip(struct gw *gw, const struct sip_event *ev)
 	}
 	call->sip_ref = ev->call_ref;
 	call->dialled_shed = ci->already_shed;
+	osmo_timer_setup(&call->setup_timer, call_setup_timeout, call);
+	osmo_timer_schedule(&call->setup_timer, osmo_tdef_get(call_tdefs, -3, OSMO_TDEF_S, 30), 0);
 	gw_call_hash_add(gw, call);
 	rate_ctr_inc2(gw->call_ctrs, CALL_CTR_SIP_IN);
 	if (cls == GW_CALL_CLASS_EMERGENCY)
@@ -605,6 +624,7 @@ static void st_wait_acm(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	const struct isup_msg *msg = data;
 
 	esup_outcome(call, 0);	/* address complete or answer reached */
+	osmo_timer_del(&call->setup_timer);
 	switch (event) {
 	case CALL_EV_RX_ACM:
 		call->acm = true;
@@ -809,6 +829,7 @@ static void call_fsm_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause 
 {
 	struct call *call = fi->priv;
 
+	osmo_timer_del(&call->setup_timer);
 	isup_leg_clear(call, call->cause ? call->cause : CAUSE_NORMAL, false);
 	sip_leg_clear(call, call->cause ? call->cause : CAUSE_NORMAL);
 	gw_call_hash_del(call->gw, call);
