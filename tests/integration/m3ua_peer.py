@@ -132,6 +132,7 @@ class Asp:
         d = isup.decode(pd["data"])
         d["label"] = {k: pd[k] for k in ("opc", "dpc", "si", "ni", "mp", "sls")}
         d["raw"] = pd["data"]
+        d["m3ua"] = m
         return d
 
     def recv_isup(self, name=None, cic=None, timeout=3.0):
