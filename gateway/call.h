@@ -61,6 +61,8 @@ struct call {
 	bool sip_answered;		/* 2xx sent or received */
 	bool sip_provisional;		/* 18x sent or received */
 	bool sip_gone;			/* the SIP leg is already closed */
+	bool esup_open;			/* an emergency attempt waits for its outcome */
+	bool dialled_shed;		/* the INVITE was shed to us by a site: never redirect it again */
 
 	struct cic *cic;
 	uint32_t dpc;

@@ -14,7 +14,9 @@
 #include "admission/peer.h"
 #include "common/log.h"
 #include "gateway/call.h"
+#include "gateway/alarm.h"
 #include "gateway/emergency.h"
+#include "gateway/esup.h"
 #include "gateway/gw.h"
 #include "gateway/route.h"
 #include "gateway/sip.h"
@@ -138,7 +140,6 @@ static enum sip_admit gw_sip_admit(void *priv, const struct sip_call_info *ci, s
 	struct peer_target tgt;
 	enum gw_call_class cls;
 	enum adm_shed_mode mode;
-	char mark[64];
 
 	if (inet_pton(AF_INET, ci->src_ip, &src.addr.v4) != 1)
 		src.kind = ADM_SRC_NONE;
@@ -156,15 +157,16 @@ static enum sip_admit gw_sip_admit(void *priv, const struct sip_call_info *ci, s
 			adm_refuse_no_peer(gw->adm, (enum adm_class)cls, &why);
 			break;
 		}
-		if (adm_shed_mark(mark, sizeof(mark), gw->site_name) < 0)
+		/* the SIP layer puts the mark on the 302 Contact or the forwarded Request-URI */
+		if (adm_shed_mark(ref->shed_mark, sizeof(ref->shed_mark), gw->site_name) < 0)
 			break;
 		if (mode == ADM_SHED_REDIRECT) {
-			snprintf(ref->contact, sizeof(ref->contact), "sip:%s@%s:%u;%s", ci->ruri_user,
-				 tgt.addr, tgt.port, mark);
+			snprintf(ref->contact, sizeof(ref->contact), "sip:%s@%s:%u", ci->ruri_user, tgt.addr,
+				 tgt.port);
 			return SIP_ADMIT_REDIRECT;
 		}
-		snprintf(ref->next_hop, sizeof(ref->next_hop), "sip:%s:%u;transport=%s;%s", tgt.addr,
-			 tgt.port, tgt.transport == PEER_TRANSPORT_TCP ? "tcp" : "udp", mark);
+		snprintf(ref->next_hop, sizeof(ref->next_hop), "sip:%s:%u;transport=%s", tgt.addr, tgt.port,
+			 tgt.transport == PEER_TRANSPORT_TCP ? "tcp" : "udp");
 		return SIP_ADMIT_FORWARD;
 	case ADM_REFUSE:
 		break;
@@ -286,8 +288,11 @@ static void gw_mark_routes(struct gw *gw, uint32_t dpc, bool down)
 	for (i = 0; i < route_table_count(gw->routes); i++) {
 		struct route *r = route_table_at(gw->routes, i);
 
-		if (r->type == ROUTE_TYPE_ISUP && r->isup_dpc == dpc)
-			route_set_oper_down(r, down);
+		if (r->type != ROUTE_TYPE_ISUP || r->isup_dpc != dpc)
+			continue;
+		route_set_oper_down(r, down);
+		if (r->emergency)
+			esup_route_state(gw->esup, r->name[0] ? r->name : r->prefix, !down);
 	}
 }
 
@@ -334,6 +339,30 @@ struct cic_group *gw_route_cic_group(struct gw *gw, const struct route *rt)
 	return cic_group_find(gw->up, rt->isup_group);
 }
 
+/* Emergency calls refused or shed by admission (in the SIP thread or for an IAM) are counted
+ * there atomically; once a second the main thread reports the new ones to the supervision. */
+static void gw_adm_poll_cb(void *data)
+{
+	static const enum adm_verdict verdicts[2] = { ADM_SHED, ADM_REFUSE };
+	struct gw *gw = data;
+	unsigned v, r;
+
+	for (v = 0; v < 2; v++) {
+		for (r = ADM_R_NONE + 1; r < _NUM_ADM_REASON && r < 16; r++) {
+			uint64_t now = adm_count(gw->adm, ADM_CLASS_EMERGENCY, verdicts[v], r);
+			uint64_t n = now - gw->emerg_refused_seen[v][r];
+
+			/* the window counts them; a burst beyond a second's worth changes no alarm */
+			if (n > 1000)
+				n = 1000;
+			while (n--)
+				esup_refused(gw->esup, "any", r);
+			gw->emerg_refused_seen[v][r] = now;
+		}
+	}
+	osmo_timer_schedule(&gw->adm_poll, 1, 0);
+}
+
 /* --- life cycle ---------------------------------------------------------------------------- */
 
 struct gw *gw_alloc(void *ctx)
@@ -346,9 +375,10 @@ struct gw *gw_alloc(void *ctx)
 	gw->peers = peer_set_alloc(gw, GW_MAX_PEERS, gw_send_probe, gw);
 	gw->routes = route_table_alloc(gw, 4096, 65536);
 	gw->emerg = emergency_cfg_alloc(gw);
+	gw->esup = esup_alloc(gw, NULL);
 	gw->up = isup_up_alloc(gw, 0, 2 /* national */, &isup_up_m3ua_ops, NULL);
 	gw->call_ctrs = rate_ctr_group_alloc(gw, &call_ctrg_desc, 0);
-	OSMO_ASSERT(gw->adm && gw->peers && gw->routes && gw->emerg && gw->up && gw->call_ctrs);
+	OSMO_ASSERT(gw->adm && gw->peers && gw->routes && gw->emerg && gw->esup && gw->up && gw->call_ctrs);
 	isup_up_set_user(gw->up, &gw_cic_ops, gw);
 	sip_fe_cfg_defaults(&gw->sip_cfg);
 	gw->sip_cfg.num_listen = 0;	/* the config lists them; the default applies if it does not */
@@ -414,6 +444,8 @@ int gw_start(struct gw *gw)
 	if (rc < 0)
 		return rc;
 	peer_set_start(gw->peers);
+	osmo_timer_setup(&gw->adm_poll, gw_adm_poll_cb, gw);
+	osmo_timer_schedule(&gw->adm_poll, 1, 0);
 	LOGP(DCALL, LOGL_NOTICE, "gateway started: point code %u, %u routes\n", gw->opc,
 	     route_table_count(gw->routes));
 	return 0;
@@ -430,6 +462,7 @@ void gw_stop(struct gw *gw)
 		sip_fe_stop(gw->sip);
 		gw->sip = NULL;
 	}
+	osmo_timer_del(&gw->adm_poll);
 	adm_jemalloc_stop(gw->adm);
 	m3ua_vty_free_all();
 }

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include <osmocom/core/linuxlist.h>
+#include <osmocom/core/timer.h>
 
 #include "gateway/call_sdp.h"
 #include "gateway/cause_map.h"
@@ -14,6 +15,7 @@ struct adm;
 struct call;
 struct cic;
 struct cic_group;
+struct esup;
 struct ctrl_handle;
 struct isup_msg;
 struct isup_up;
@@ -54,6 +56,9 @@ struct gw {
 
 	struct route_table *routes;
 	struct emergency_cfg *emerg;
+	struct esup *esup;		/* emergency supervision and alarms */
+	struct osmo_timer_list adm_poll;	/* feeds emergency refusals to esup, 1 s */
+	uint64_t emerg_refused_seen[2][16];	/* [shed, refuse][reason] already reported */
 	struct call_media_map media;
 
 	struct llist_head calls;

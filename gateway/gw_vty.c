@@ -14,6 +14,7 @@
 #include "admission/adm.h"
 #include "admission/peer.h"
 #include "common/vty_nodes.h"
+#include "gateway/alarm.h"
 #include "gateway/call.h"
 #include "gateway/emergency.h"
 #include "gateway/gw.h"
@@ -302,4 +303,5 @@ void gw_vty_init(struct gw *gw)
 	emergency_vty_init(gw->emerg);
 	adm_vty_init(gw->adm);
 	peer_vty_init(gw->peers);
+	alarm_vty_init(gw->esup);
 }

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "common/log.h"
+#include "gateway/esup.h"
 #include "gateway/gw.h"
 
 static const char *config_file = "sipisup-gw.cfg";
@@ -125,6 +126,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	gw->ctrl = ctrl;
+	esup_set_ctrl(gw->esup, ctrl);
 
 	rc = gw_start(gw);
 	if (rc < 0) {
