@@ -48,7 +48,7 @@ struct osmo_tdef call_tdefs[] = {
 	  .desc = "Q.764 T9: ACM received, waiting for the answer" },
 	{ .T = -1, .default_val = 180, .unit = OSMO_TDEF_S,
 	  .desc = "ISUP->SIP: INVITE sent, waiting for the SIP answer" },
-	{ .T = -2, .default_val = 4, .unit = OSMO_TDEF_S,
+	{ .T = -2, .default_val = 4, .unit = OSMO_TDEF_CUSTOM,
 	  .desc = "most route attempts per call (fallbacks and dual-seizure retries)" },
 	{ .T = -3, .default_val = 30, .unit = OSMO_TDEF_S,
 	  .desc = "SIP->ISUP: longest set-up over all route attempts, until address complete" },
@@ -295,7 +295,7 @@ static void call_redirect(struct call *call, const struct route *rt)
 static void call_attempt(struct call *call, int cause)
 {
 	struct gw *gw = call->gw;
-	unsigned max_attempts = osmo_tdef_get(call_tdefs, -2, OSMO_TDEF_S, 4);
+	unsigned max_attempts = osmo_tdef_get(call_tdefs, -2, OSMO_TDEF_CUSTOM, 4);
 
 	while (call->route) {
 		if (call->attempt + call->hunts > max_attempts)

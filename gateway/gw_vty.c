@@ -170,6 +170,7 @@ static int config_write_gw(struct vty *vty)
 	vty_out(vty, " ctrl-port %u%s", g_gw->ctrl_port, VTY_NEWLINE);
 	if (g_gw->trace_path)
 		vty_out(vty, " trace-pcap %s%s", g_gw->trace_path, VTY_NEWLINE);
+	osmo_tdef_vty_groups_write(vty, " ");
 	for (i = 0; i < g_gw->num_dests; i++)
 		vty_out(vty, " destination %s as %s%s", mtp3_pc_str(pc, sizeof(pc), g_gw->dests[i].dpc),
 			g_gw->dests[i].as_name, VTY_NEWLINE);
