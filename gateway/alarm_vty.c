@@ -186,8 +186,8 @@ static uint64_t ctr_get(struct rate_ctr_group *g, unsigned int idx)
 }
 
 DEFUN(show_alarms, show_alarms_cmd,
-      "show alarms",
-      SHOW_STR "Active alarms and recent history\n")
+      "show emergency alarms",
+      SHOW_STR "Emergency supervision\n" "Active alarms and recent history\n")
 {
 	struct alarm_registry *reg = esup_alarms(g_es);
 	struct alarm_escalator *esc = esup_escalator(g_es);

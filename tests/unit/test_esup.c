@@ -14,6 +14,7 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/tdef.h>
 #include <osmocom/core/timer.h>
+#include <osmocom/vty/logging.h>
 
 #include "common/log.h"
 #include "gateway/emergency.h"
@@ -562,7 +563,7 @@ START_TEST(test_vty_show)
 	ck_assert_ptr_nonnull(strstr(out, "Emergency numbers 4/64"));
 	talloc_free(out);
 
-	out = th_command(ctx, "show alarms", &rc);
+	out = th_command(ctx, "show emergency alarms", &rc);
 	ck_assert_int_eq(rc, CMD_SUCCESS);
 	ck_assert_str_eq(out,
 		"Alarms active 1/128 (raised 4, cleared 3, table full 0)\n"
@@ -632,6 +633,8 @@ int main(void)
 	osmo_init_logging2(talloc_named_const(NULL, 0, "log"), &gw_log_info);
 	log_set_print_category(osmo_stderr_target, 1);
 	vty_init(&app_info);
+	/* the daemon's own commands are there too: ours must not collide with them */
+	logging_vty_add_cmds();
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_window_arithmetic);
