@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "common/log.h"
+#include "gateway/esup.h"
 #include "gateway/gw.h"
 
 static const char *config_file = "sipisup-gw.cfg";
@@ -40,7 +41,8 @@ static void print_help(void)
 	       "  -c, --config-file FILE  read FILE (default sipisup-gw.cfg)\n"
 	       "  -h, --help              this text\n"
 	       "  -V, --version           print the version\n"
-	       "Telnet VTY on 127.0.0.1:%d, CTRL on 127.0.0.1:%d unless the config binds elsewhere.\n",
+	       "Telnet VTY on 127.0.0.1:%d, CTRL on 127.0.0.1:%d unless the config says otherwise\n"
+	       "('line vty' / 'bind ADDR PORT'; 'ctrl' / 'bind ADDR' and 'gateway' / 'ctrl-port PORT').\n",
 	       GW_VTY_PORT, GW_CTRL_PORT);
 }
 
@@ -125,6 +127,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	gw->ctrl = ctrl;
+	esup_set_ctrl(gw->esup, ctrl);
 
 	rc = gw_start(gw);
 	if (rc < 0) {

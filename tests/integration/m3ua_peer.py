@@ -46,6 +46,7 @@ class Asp:
         self.frames = []
         self.opc, self.dpc, self.ni, self.rc = opc, dpc, ni, rc
         self.pending = []        # decoded messages received while waiting for something else
+        self.raw_log = []        # every frame received, in order (for pcap cross-checks)
 
     def close(self):
         try:
@@ -68,7 +69,9 @@ class Asp:
             chunk = self.sock.recv(65536)
             if not chunk:
                 raise ConnectionError("closed by peer")
-            self.frames.extend(self.framer.feed(chunk))
+            got = self.framer.feed(chunk)
+            self.frames.extend(got)
+            self.raw_log.extend(got)
         return self.frames.pop(0)
 
     def _read_one(self, deadline):
@@ -129,6 +132,7 @@ class Asp:
         d = isup.decode(pd["data"])
         d["label"] = {k: pd[k] for k in ("opc", "dpc", "si", "ni", "mp", "sls")}
         d["raw"] = pd["data"]
+        d["m3ua"] = m
         return d
 
     def recv_isup(self, name=None, cic=None, timeout=3.0):

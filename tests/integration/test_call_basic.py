@@ -22,7 +22,8 @@ RULES = ["--rule", "3321:answer:100",
          "--rule", "3324:ring",
          "--rule", "3325:ring",
          "--rule", "3326:answer:0:1500",
-         "--rule", "default:reject:3"]
+         "--rule", "default:reject:3",
+         "--log-level", "3"]  # info: the simulator logs each IAM's called number and rule
 ROUTES = [{"prefix": "33", "lines": ["name pstn", f"isup dpc {gwtest.SIM_PC} circuit-group g1"]}]
 T9 = 3
 
@@ -78,7 +79,13 @@ def case_answered(chk, b):
         rels = b.tap.isup("REL", "gw>sim", cic=cic, since=s.t0)
         chk.check(len(rels) == 1 and rels[0]["cause"]["value"] == 16,
                   f"answered: BYE -> REL cause 16 on CIC {cic}: {[r['cause'] for r in rels]}")
+        try:
+            gwtest.wait_until(lambda: b.tap.isup("RLC", "sim>gw", cic=cic, since=s.t0), 5, what="RLC")
+        except TimeoutError:
+            pass
         chk.eq(len(b.tap.isup("RLC", "sim>gw", cic=cic, since=s.t0)), 1, "answered: RLC from the PSTN")
+    chk.check("IAM to 33211110001: answer" in b.sim.proc.log(),
+              "answered: the simulator logged the IAM's called number and its answer rule")
     chk.eq(len(s.isup("ACM", "sim>gw")), 1, "answered: ACM on the wire")
     chk.eq(len(s.isup("ANM", "sim>gw")), 1, "answered: ANM on the wire")
     chk.eq(s.sim("calls.in"), 1, "answered: simulator calls.in")
@@ -126,6 +133,7 @@ def case_no_answer(chk, b):
               f"no answer: SIPp received {st['received']}")
     r480 = [m for m in st["messages"] if m["status"] == 480]
     chk.check(r480 and r480[0]["reason"] == 19, f"no answer: 480 Reason cause 19: {[m['reason'] for m in r480]}")
+    b.sim.wait_counter("calls.abandoned.cause19", s.sim0.get("calls.abandoned.cause19", 0) + 1, 5)
     iams = s.isup("IAM", "gw>sim")
     acms = s.isup("ACM", "sim>gw")
     rels = s.isup("REL", "gw>sim")

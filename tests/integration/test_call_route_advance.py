@@ -17,7 +17,8 @@ ROUTES = [{"prefix": "33", "lines": ["name primary", f"isup dpc {gwtest.SIM_PC} 
                                      "fallback alt"]},
           {"prefix": "99", "lines": ["name alt", f"isup dpc {gwtest.SIM_PC} circuit-group g2",
                                      "translate 33 44"]}]
-RULES = ["--rule", "33:reject:34", "--rule", "44:answer:0", "--rule", "default:reject:1"]
+RULES = ["--rule", "33:reject:34", "--rule", "44:answer:0", "--rule", "default:reject:1",
+         "--log-level", "3"]  # info: the simulator logs each IAM's called number and rule
 
 
 def test(chk):
@@ -44,6 +45,9 @@ def test(chk):
             chk.eq(len(b.tap.isup("ANM", "sim>gw", cic=second["cic"])), 1, "ANM on the fallback CIC")
             rel2 = b.tap.isup("REL", "gw>sim", cic=second["cic"])
             chk.check(len(rel2) == 1 and rel2[0]["cause"]["value"] == 16, "BYE -> REL 16 on the fallback CIC")
+        log = b.sim.proc.log()
+        chk.check("IAM to 33212345678: reject" in log and "IAM to 44212345678: answer" in log,
+                  "the simulator logged the dialled number refused and the translated one answered")
         s = b.sim.summary()
         chk.eq(s.get("calls.in"), 2, "simulator calls.in (two attempts)")
         chk.eq(s.get("rx.IAM"), 2, "simulator rx.IAM")

@@ -154,6 +154,12 @@ def test_calls(sim, asp):
     call(asp, 99, "555")
     asp.recv_isup("UCIC", 99)
 
+    # DATA from another point code, to another point code, or for another user part: dropped
+    asp.send(m3ua.data(7, 2, isup.encode_iam(13, "555")))
+    asp.send(m3ua.data(1, 7, isup.encode_iam(13, "555")))
+    asp.send(m3ua.data(1, 2, isup.encode_iam(13, "555"), si=3))
+    asp.no_isup("ACM", 13, wait=0.5)
+
     # a malformed ISUP message (IAM cut short) is counted, not answered, and the association stays up
     asp.send_isup(bytes([11, 0, 0x01, 0]))
     # DATA before ASPAC on a second ASP: ERR unexpected message
@@ -176,8 +182,10 @@ def test_calls(sim, asp):
         "tx.UCIC": 1, "errors.unknown_cic": 1, "errors.isup_decode": 1, "asp.up": 2,
         "asp.active": 1, "m3ua.rx.BEAT": 1, "m3ua.tx.BEAT_ACK": 1, "m3ua.tx.NTFY": 1,
         "m3ua.tx.ERR": 1, "cics.busy": 0, "cics.remote_blocked": 0,
-        # 14 IAM (one on the inactive ASP), 6 REL, 3 RLC, RSC, GRS, BLO, UBL, CGB, CGU, 1 bad
-        "m3ua.rx.DATA": 29,
+        "errors.wrong_opc": 1, "errors.wrong_dpc": 1, "errors.not_isup": 1,
+        # 14 IAM (one on the inactive ASP), 6 REL, 3 RLC, RSC, GRS, BLO, UBL, CGB, CGU, 1 bad,
+        # 3 misaddressed
+        "m3ua.rx.DATA": 32,
         # 8 ACM, 5 ANM, CPG, 3 REL, 7 RLC, GRA, BLA, UBA, CGBA, CGUA, UCIC
         "m3ua.tx.DATA": 30,
     })

@@ -8,11 +8,12 @@ import os
 import subprocess
 import time
 
-from m3ua_peer import TOP, Asp, Sim, check, expect_summary, isup, run, sim_binary
+from m3ua_peer import TOP, Asp, Sim, check, expect_summary, isup, m3ua, run, sim_binary
 
 CFG = os.path.join(TOP, "docs", "examples", "pstn-sim.cfg")
-GW_PC = (1 << 11) | (1 << 3) | 1      # 1.1.1
-SIM_PC = (1 << 11) | (1 << 3) | 2     # 1.1.2
+GW_PC = (2 << 3) | 1      # 0.2.1
+SIM_PC = (2 << 3) | 2     # 0.2.2
+RC = 1
 
 
 def test_bad_config():
@@ -31,22 +32,28 @@ def test_bad_config():
 def test_demo_config():
     sim = Sim([], config=CFG)
     try:
-        asp = Asp(sim.port, opc=GW_PC, dpc=SIM_PC)
-        asp.up_active()
+        asp = Asp(sim.port, opc=GW_PC, dpc=SIM_PC, rc=RC)
+        asp.send(m3ua.aspup())
+        asp.expect("ASPUP_ACK")
+        asp.send(m3ua.aspac(traffic_mode=m3ua.TM_OVERRIDE, rc=[RC + 1]))
+        check(asp.expect("ERR")["error_code"] == m3ua.ERR_INVALID_RC, "wrong routing context accepted")
+        asp.send(m3ua.aspac(traffic_mode=m3ua.TM_OVERRIDE, rc=[RC]))
+        check(asp.expect("ASPAC_ACK")["routing_context"] == [RC], "ASPAC_ACK routing context")
 
-        asp.send_isup(isup.encode_iam(1, "0117555", calling="4930123"))
+        asp.send_isup(isup.encode_iam(1, "4017555", calling="4930123"))
         rel = asp.recv_isup("REL", 1)
         check(rel["cause"]["value"] == 17, "busy prefix cause %r" % rel["cause"])
         check(rel["label"]["opc"] == SIM_PC and rel["label"]["dpc"] == GW_PC, "point codes of the config")
+        check(rel["m3ua"]["routing_context"] == [RC], "DATA without the routing context")
         asp.send_isup(isup.encode_rlc(1))
 
-        asp.send_isup(isup.encode_iam(2, "0101999"))
+        asp.send_isup(isup.encode_iam(2, "4001999"))
         check(asp.recv_isup("REL", 2)["cause"]["value"] == 1, "unallocated prefix")
         asp.send_isup(isup.encode_rlc(2))
 
-        asp.send_isup(isup.encode_iam(3, "0199000"))
+        asp.send_isup(isup.encode_iam(3, "4099000"))
         t0 = time.monotonic()
-        asp.send_isup(isup.encode_iam(62, "4930555"))
+        asp.send_isup(isup.encode_iam(62, "3930555"))
         asp.recv_isup("ACM", 62)
         asp.recv_isup("ANM", 62, timeout=4)
         check(time.monotonic() - t0 >= 1.9, "default rule answers after 2 s")
@@ -56,7 +63,7 @@ def test_demo_config():
         asp.send_isup(isup.encode_rel(3, 102))
         asp.recv_isup("RLC", 3)
 
-        asp.send_isup(isup.encode_iam(63, "4930555"))   # outside the configured 1-62
+        asp.send_isup(isup.encode_iam(63, "3930555"))   # outside the configured 1-62
         asp.recv_isup("UCIC", 63)
         asp.close()
         expect_summary(sim.stop(), {"calls.in": 4, "calls.rejected.cause17": 1, "calls.rejected.cause1": 1,

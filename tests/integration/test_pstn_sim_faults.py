@@ -53,6 +53,11 @@ def test_faults():
         check(asp.recv_isup("REL", 5)["cause"]["value"] == 41, "REL on a blocked circuit")
         asp.send_isup(isup.encode_rlc(5))
         check(wait_until(lambda: sim.summary()["cics.local_blocked"] == 40, 2), "40 circuits blocked")
+        # GRS over blocked circuits: GRA reports them blocked (Q.764 2.9.3.2), blocking stays
+        asp.send_isup(isup.encode_grs(38, 2))
+        gra = asp.recv_isup("GRA", 38)
+        check(gra["range_status"] == {"range": 2, "status": [1, 1, 1]}, "GRA status %r" % gra)
+        check(sim.summary()["cics.local_blocked"] == 40, "GRS removed our blocking")
         sim.command("unblock")
         for cic, rng in ((1, 31), (33, 7)):
             m = asp.recv_isup("CGU", cic)

@@ -20,7 +20,8 @@
 #include "tools/pstn-sim/sim.h"
 
 #define MAX_ARGS	4
-#define REPLY_MAX	16384	/* one UDP datagram holds the whole summary */
+#define REPLY_MAX	61440	/* one UDP datagram holds the whole summary, even the largest */
+#define REPLY_LAST	128	/* kept free for the truncation note and the last line */
 #define STORM_MAX	1000	/* bound of grs-storm and malformed repetitions */
 #define FLAP_MAX	100
 
@@ -35,6 +36,12 @@ static int parse_num(const char *s, unsigned long max, unsigned long *out)
 	errno = 0;
 	*out = strtoul(s, &end, 10);
 	return (errno || *end || *out > max) ? -EINVAL : 0;
+}
+
+/* Why a send-based command failed, for its reply. */
+static const char *send_why(int rc)
+{
+	return rc == -ENOSPC ? "send queue full" : "no active ASP";
 }
 
 static int cmd_drop(struct sim *sim, char **argv, const char **why)
@@ -99,7 +106,7 @@ static int cmd_grs_storm(struct sim *sim, char **argv, const char **why)
 	}
 	rc = sim_isup_grs_storm(sim, n);
 	if (rc < 0)
-		*why = "no active ASP";
+		*why = send_why(rc);
 	return rc < 0 ? rc : 0;
 }
 
@@ -131,7 +138,7 @@ static int cmd_block(struct sim *sim, char **argv, const char **why, bool block)
 	}
 	rc = sim_isup_block(sim, first, last, block);
 	if (rc < 0)
-		*why = "no active ASP";
+		*why = send_why(rc);
 	return rc < 0 ? rc : 0;
 }
 
@@ -169,7 +176,7 @@ static int cmd_malformed(struct sim *sim, char **argv, const char **why)
 	}
 	rc = sim_isup_send_malformed(sim, n);
 	if (rc < 0)
-		*why = "no active ASP";
+		*why = send_why(rc);
 	return rc < 0 ? rc : 0;
 }
 
@@ -292,18 +299,35 @@ bad:
 struct reply {
 	char buf[REPLY_MAX];
 	size_t len;
+	unsigned dropped;	/* lines that did not fit */
 };
 
-static void reply_line(void *priv, const char *line)
+static void reply_put(struct reply *r, const char *line)
 {
-	struct reply *r = priv;
 	size_t n = strlen(line);
 
-	if (r->len + n + 1 >= sizeof(r->buf))
-		return;
 	memcpy(r->buf + r->len, line, n);
 	r->len += n;
 	r->buf[r->len++] = '\n';
+}
+
+/* A reply cut short still says so and ends with its last line, so a reader never takes a
+ * partial summary for a whole one. */
+static void reply_line(void *priv, const char *line)
+{
+	struct reply *r = priv;
+	bool last = !strcmp(line, "pstn-sim: end");
+	char note[64];
+
+	if (last && r->dropped) {
+		snprintf(note, sizeof(note), "pstn-sim: reply.truncated_lines %u", r->dropped);
+		reply_put(r, note);
+	}
+	if (r->len + strlen(line) + 1 > sizeof(r->buf) - (last ? 0 : REPLY_LAST)) {
+		r->dropped++;
+		return;
+	}
+	reply_put(r, line);
 }
 
 static int ctl_read_cb(struct osmo_fd *ofd, unsigned int what)

@@ -66,7 +66,8 @@ static void rx_grs(struct sim *sim, const struct isup_msg *m)
 		sim_ctr_inc(sim, SIM_CTR_ERR_ISUP_DECODE);
 		return;
 	}
-	for (unsigned i = 0; i <= m->rs.range; i++) {
+	/* the codec refuses ranges beyond ISUP_MAX_RANGE; the shifts below rely on it */
+	for (unsigned i = 0; i <= OSMO_MIN(m->rs.range, ISUP_MAX_RANGE); i++) {
 		struct sim_cic *c = sim_cic_lookup(sim, m->cic + i);
 		if (!c)
 			continue;
@@ -88,7 +89,7 @@ static void rx_cg(struct sim *sim, const struct isup_msg *m)
 		sim_ctr_inc(sim, SIM_CTR_ERR_ISUP_DECODE);
 		return;
 	}
-	for (unsigned i = 0; i <= m->rs.range; i++) {
+	for (unsigned i = 0; i <= OSMO_MIN(m->rs.range, ISUP_MAX_RANGE); i++) {
 		struct sim_cic *c;
 		if (!(m->rs.status & (1u << i)))
 			continue;

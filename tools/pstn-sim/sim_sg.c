@@ -27,6 +27,12 @@ static void sg_transfer_ind(void *priv, const struct mtp_transfer *xfer)
 		LOGP(DSIM, LOGL_NOTICE, "DATA for dpc %u, we are %u\n", xfer->dpc, sim->cfg.local_pc);
 		return;
 	}
+	/* the circuits belong to the relation with the gateway's point code only */
+	if (xfer->opc != sim->cfg.remote_pc) {
+		sim_ctr_inc(sim, SIM_CTR_ERR_WRONG_OPC);
+		LOGP(DSIM, LOGL_NOTICE, "DATA from opc %u, the gateway is %u\n", xfer->opc, sim->cfg.remote_pc);
+		return;
+	}
 	sim_isup_rx(sim, xfer->opc, xfer->data, xfer->len);
 }
 

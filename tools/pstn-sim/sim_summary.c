@@ -36,6 +36,7 @@ static const struct rate_ctr_desc sim_ctr_desc[] = {
 	[SIM_CTR_ERR_UNKNOWN_CIC] = { "errors:unknown_cic", "ISUP messages for a CIC not configured" },
 	[SIM_CTR_ERR_UNEXPECTED] = { "errors:unexpected", "ISUP messages unexpected in the circuit state" },
 	[SIM_CTR_ERR_WRONG_DPC] = { "errors:wrong_dpc", "DATA not addressed to our point code" },
+	[SIM_CTR_ERR_WRONG_OPC] = { "errors:wrong_opc", "DATA from a point code other than the gateway's" },
 	[SIM_CTR_ERR_NOT_ISUP] = { "errors:not_isup", "DATA for a service indicator other than ISUP" },
 	[SIM_CTR_ERR_NO_ASP] = { "errors:no_asp", "messages not sent: no active ASP" },
 	[SIM_CTR_ERR_TX] = { "errors:tx", "messages the transport refused" },

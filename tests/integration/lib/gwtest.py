@@ -36,6 +36,7 @@ SCEN = os.path.join(ROOT, "sipp-scenarios")
 GW_BIN = os.environ.get("SIPISUP_GW", os.path.join(ROOT, "gateway", "sipisup-gw"))
 SIM_BIN = os.environ.get("PSTN_SIM", os.path.join(ROOT, "tools", "pstn-sim", "pstn-sim"))
 
+GW_CTRL_PORT = 4251  # gateway/gw.h GW_CTRL_PORT
 GW_PC = "0.0.1"      # the gateway's point code (1)
 SIM_PC = "0.0.2"     # the simulator's point code (2): higher, it controls the even CICs
 GW_PC_NUM, SIM_PC_NUM = 1, 2
@@ -246,18 +247,22 @@ class Sim:
     """pstn-sim with a UDP control port; cmd() runs a control command, summary() reads its
     counters live, stop() ends it by pid and keeps the final summary it prints."""
 
-    def __init__(self, workdir, args, cfg_lines=None, name="pstn-sim"):
+    def __init__(self, workdir, args, name="pstn-sim"):
+        """args: pstn-sim options ('--rule', '33:answer:0', ...), written with the link settings
+        into WORKDIR/pstn-sim.cfg ('option value' lines) which the simulator reads."""
         self.port = procs.free_port()
         self.control_port = free_udp_port()
         self.log_path = os.path.join(workdir, f"{name}.log")
-        cmd = [SIM_BIN]
-        if cfg_lines is not None:
-            cfg = os.path.join(workdir, f"{name}.cfg")
-            with open(cfg, "w") as f:
-                f.write("\n".join(cfg_lines) + "\n")
-            cmd += ["-c", cfg]
-        cmd += ["--listen", "127.0.0.1", "--port", str(self.port), "--local-pc", SIM_PC,
+        opts = ["--listen", "127.0.0.1", "--port", str(self.port), "--local-pc", SIM_PC,
                 "--remote-pc", GW_PC, "--control-port", str(self.control_port)] + list(args)
+        if len(opts) % 2 or not all(o.startswith("--") for o in opts[::2]):
+            raise ValueError(f"pstn-sim options must be '--option value' pairs: {args}")
+        self.cfg_path = os.path.join(workdir, f"{name}.cfg")
+        pairs = list(zip(opts[::2], opts[1::2]))
+        with open(self.cfg_path, "w") as f:  # --timer is a command-line option only
+            f.write("# written by tests/integration/lib/gwtest.py\n")
+            f.writelines(f"{o[2:]} {v}\n" for o, v in pairs if o != "--timer")
+        cmd = [SIM_BIN, "-c", self.cfg_path] + [x for o, v in pairs if o == "--timer" for x in (o, v)]
         self.cmdline = cmd
         self.proc = procs.start(cmd, self.log_path)
         wait_until(lambda: "pstn-sim ready" in self.proc.log() or not self.proc.alive(), 10,
@@ -548,6 +553,24 @@ class Counters:
         return v
 
 
+def wait_ctrl_port_free(timeout=60.0):
+    """The gateway's CTRL port is fixed (4251), so a gateway of another test run on this machine
+    makes ours exit at start-up: wait (bounded) until the port can be bound."""
+    def free():
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", GW_CTRL_PORT))
+            except OSError:
+                return False
+            return True
+    try:
+        wait_until(free, timeout, interval=0.5, what="CTRL port free")
+    except TimeoutError:
+        raise RuntimeError(f"127.0.0.1:{GW_CTRL_PORT} (the gateway's fixed CTRL port) stayed in use "
+                           f"for {timeout}s: another sipisup-gw runs on this machine") from None
+
+
 class Gateway:
     def __init__(self, bench):
         self.b = bench
@@ -555,6 +578,7 @@ class Gateway:
         with open(self.cfg_path, "w") as f:
             f.write(gateway_config(bench))
         self.log_path = os.path.join(bench.workdir, "sipisup-gw.log")
+        wait_ctrl_port_free()
         self.proc = procs.start([GW_BIN, "-c", self.cfg_path], self.log_path, cwd=bench.workdir)
         procs.wait_port("127.0.0.1", bench.vty_port, timeout=10, proc=self.proc)
         self.vty = procs.Vty("127.0.0.1", bench.vty_port)
@@ -565,6 +589,11 @@ class Gateway:
 
     def counters(self):
         return Counters(parse_rate_counters(self.cmd("show rate-counters")))
+
+    def ctrl(self):
+        """A CTRL client (libosmocore CTRL is on 127.0.0.1:4251: its port is not configurable
+        in libosmocore 1.7). Counters read as rate_ctr.abs.call.0.calls:answered."""
+        return procs.Ctrl("127.0.0.1", GW_CTRL_PORT)
 
     def log(self):
         return self.proc.log()
