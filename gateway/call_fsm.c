@@ -913,6 +913,8 @@ struct osmo_fsm call_fsm = {
 
 static __attribute__((constructor)) void call_fsm_register(void)
 {
+	/* val starts at 0 (no timer, no attempt) until the defaults are copied in */
+	osmo_tdefs_reset(call_tdefs);
 	OSMO_ASSERT(osmo_fsm_register(&call_fsm) == 0);
 }
 

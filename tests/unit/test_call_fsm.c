@@ -298,6 +298,12 @@ static void advance_ms(unsigned long ms)
 	}
 }
 
+static void advance_s(unsigned s)
+{
+	step("... %u s", s);
+	advance_ms(s * 1000ul);
+}
+
 /* --- the gateway under test ------------------------------------------------------------------ */
 
 static uint64_t cctr(const char *name)
@@ -482,6 +488,26 @@ START_TEST(test_sip_isup_busy)
 }
 END_TEST
 
+START_TEST(test_sip_isup_t9)
+{
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in_acm(1, false);
+	advance_s(119);
+	advance_s(1);
+	isup_in_simple(ISUP_MSGT_RLC, 1);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< ACM 1\n"
+		  "sip> 180 ref=80000001\n"
+		  "... 119 s\n"
+		  "... 1 s\n"
+		  "isup> REL 1 cause=19\n"
+		  "sip> 480 cause=19 ref=80000001\n"
+		  "isup< RLC 1\n");
+	ck_assert_uint_eq(cctr("timer:t9"), 1);
+}
+END_TEST
+
 START_TEST(test_sip_isup_cancel)
 {
 	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
@@ -572,6 +598,7 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_sip_isup_answered);
 	tcase_add_test(tc, test_sip_isup_con);
 	tcase_add_test(tc, test_sip_isup_busy);
+	tcase_add_test(tc, test_sip_isup_t9);
 	tcase_add_test(tc, test_sip_isup_cancel);
 	tcase_add_test(tc, test_sip_isup_reset_after_answer);
 	tcase_add_test(tc, test_sip_isup_no_route);
