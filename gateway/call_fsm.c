@@ -847,7 +847,10 @@ static const struct osmo_fsm_state call_fsm_states[] = {
 	[CALL_ST_WAIT_ACM] = {
 		.name = "WAIT_ACM",
 		.in_event_mask = S(CALL_EV_RX_ACM) | S(CALL_EV_RX_ANM),
-		.out_state_mask = S(CALL_ST_WAIT_ACM) | S(CALL_ST_WAIT_ANM) | S(CALL_ST_WAIT_ACK),
+		/* WAIT_ACM is also the state every call is allocated in: an ISUP->SIP call
+		 * leaves it for WAIT_SIP_PROGRESS once its INVITE is sent */
+		.out_state_mask = S(CALL_ST_WAIT_ACM) | S(CALL_ST_WAIT_ANM) | S(CALL_ST_WAIT_ACK)
+				  | S(CALL_ST_WAIT_SIP_PROGRESS),
 		.action = st_wait_acm,
 	},
 	[CALL_ST_WAIT_ANM] = {

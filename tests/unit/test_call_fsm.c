@@ -135,6 +135,15 @@ static void isup_in_simple(uint8_t type, uint16_t cic)
 	isup_in(isup_msg_simple(ctx, type, cic));
 }
 
+static void isup_in_susres(uint8_t type, uint16_t cic)
+{
+	struct isup_msg *m = isup_msg_alloc(ctx, type, cic);
+
+	m->susres = 1;	/* network initiated */
+	ISUP_SET(m, ISUP_P_SUSRES);
+	isup_in(m);
+}
+
 static void isup_in_rel(uint16_t cic, uint8_t cause)
 {
 	isup_in(isup_msg_rel(ctx, cic, cause, 0));
@@ -149,6 +158,21 @@ static void isup_in_acm(uint16_t cic, bool inband)
 		ISUP_SET(m, ISUP_P_OBCI);
 	}
 	isup_in(m);
+}
+
+static void isup_in_iam(uint16_t cic, const char *called, uint8_t nai, const char *calling, uint8_t pres,
+			uint8_t cpc)
+{
+	struct isup_number cd = {}, cg = {};
+
+	ck_assert_int_eq(isup_number_set(&cd, nai, called), 0);
+	if (calling) {
+		/* isup_number_set clears the indicators: set them after it */
+		ck_assert_int_eq(isup_number_set(&cg, ISUP_NAI_NATIONAL, calling), 0);
+		cg.pres = pres;
+		cg.screen = 3;
+	}
+	isup_in(isup_msg_iam(ctx, cic, &cd, calling ? &cg : NULL, cpc, 0));
 }
 
 /* --- fake SIP front end: the linker takes these instead of gateway/sip_fe.c ------------------- */
@@ -587,7 +611,191 @@ END_TEST
 
 /* --- ISUP -> SIP ------------------------------------------------------------------------------ */
 
+START_TEST(test_isup_sip_answered)
+{
+	/* restricted presentation: From anonymous, the number in PAI with Privacy: id; payphone cpc */
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "612345678", 1, 15);
+	sip_in(SIP_EV_PROGRESS, 1, 180, 0, NULL);
+	sip_in(SIP_EV_ANSWER, 1, 200, 0, offer);
+	isup_in_susres(ISUP_MSGT_SUS, 3);
+	isup_in_susres(ISUP_MSGT_RES, 3);
+	isup_in_rel(3, 16);
+	ladder_is("isup< IAM 3 called=800123456/3 calling=612345678/3/pres1 cpc=15\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:anonymous@gw.example"
+		  " pai=sip:0612345678@gw.example;user=phone privacy=id cpc=payphone sdp\n"
+		  "sip< PROGRESS 180 ref=1\n"
+		  "isup> ACM 3\n"
+		  "sip< ANSWER 200 sdp ref=1\n"
+		  "isup> ANM 3\n"
+		  "isup< SUS 3\n"
+		  "isup< RES 3\n"
+		  "isup< REL 3 cause=16\n"
+		  "isup> RLC 3\n"
+		  "sip> BYE cause=16 ref=1\n");
+	ck_assert_uint_eq(cctr("calls:isup-in"), 1);
+	ck_assert_uint_eq(cctr("calls:answered"), 1);
+	ck_assert_uint_eq(cctr("release:by-isup"), 1);
+	ck_assert(cic_is_idle(cic_lookup(gw->up, PEER_PC, 3)));
+}
+END_TEST
+
+START_TEST(test_isup_sip_183_then_180_bye)
+{
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	sip_in(SIP_EV_PROGRESS, 1, 183, 0, offer);
+	sip_in(SIP_EV_PROGRESS, 1, 180, 0, NULL);
+	sip_in(SIP_EV_ANSWER, 1, 200, 0, offer);
+	sip_in(SIP_EV_BYE, 1, 0, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	ladder_is("isup< IAM 3 called=800123456/3 calling=612345678/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:0612345678@gw.example"
+		  " pai=sip:0612345678@gw.example;user=phone sdp\n"
+		  "sip< PROGRESS 183 sdp ref=1\n"
+		  "isup> ACM 3 inband\n"
+		  "sip< PROGRESS 180 ref=1\n"
+		  "isup> CPG 3 event=1\n"
+		  "sip< ANSWER 200 sdp ref=1\n"
+		  "isup> ANM 3\n"
+		  "sip< BYE 0 ref=1\n"
+		  "isup> REL 3 cause=16\n"
+		  "isup< RLC 3\n");
+}
+END_TEST
+
+START_TEST(test_isup_sip_con)
+{
+	/* a 2xx with no provisional before it: CON */
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, NULL, 0, 10);
+	sip_in(SIP_EV_ANSWER, 1, 200, 0, offer);
+	sip_in(SIP_EV_BYE, 1, 0, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	ladder_is("isup< IAM 3 called=800123456/3 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:anonymous@gw.example"
+		  " pai=- sdp\n"
+		  "sip< ANSWER 200 sdp ref=1\n"
+		  "isup> CON 3\n"
+		  "sip< BYE 0 ref=1\n"
+		  "isup> REL 3 cause=16\n"
+		  "isup< RLC 3\n");
+}
+END_TEST
+
+START_TEST(test_isup_sip_busy)
+{
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	sip_in(SIP_EV_FAILURE, 1, 486, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	sip_in(SIP_EV_TERMINATED, 1, 0, 0, NULL);
+	ladder_is("isup< IAM 3 called=800123456/3 calling=612345678/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:0612345678@gw.example"
+		  " pai=sip:0612345678@gw.example;user=phone sdp\n"
+		  "sip< FAILURE 486 ref=1\n"
+		  "isup> REL 3 cause=17\n"
+		  "isup< RLC 3\n"
+		  "sip< TERMINATED 0 ref=1\n");
+	ck_assert_uint_eq(cctr("calls:failed"), 1);
+}
+END_TEST
+
+START_TEST(test_isup_sip_rel_before_answer)
+{
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	sip_in(SIP_EV_PROGRESS, 1, 180, 0, NULL);
+	isup_in_rel(3, 16);
+	/* the SIP thread then reports the INVITE failed with 487 and frees the leg */
+	sip_in(SIP_EV_FAILURE, 1, 487, 0, NULL);
+	sip_in(SIP_EV_TERMINATED, 1, 0, 0, NULL);
+	ladder_is("isup< IAM 3 called=800123456/3 calling=612345678/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:0612345678@gw.example"
+		  " pai=sip:0612345678@gw.example;user=phone sdp\n"
+		  "sip< PROGRESS 180 ref=1\n"
+		  "isup> ACM 3\n"
+		  "isup< REL 3 cause=16\n"
+		  "isup> RLC 3\n"
+		  "sip> CANCEL cause=16 ref=1\n"
+		  "sip< FAILURE 487 ref=1\n"
+		  "sip< TERMINATED 0 ref=1\n");
+}
+END_TEST
+
+START_TEST(test_isup_sip_no_answer_timer)
+{
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	sip_in(SIP_EV_PROGRESS, 1, 180, 0, NULL);
+	advance_s(180);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	ladder_is("isup< IAM 3 called=800123456/3 calling=612345678/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:0612345678@gw.example"
+		  " pai=sip:0612345678@gw.example;user=phone sdp\n"
+		  "sip< PROGRESS 180 ref=1\n"
+		  "isup> ACM 3\n"
+		  "... 180 s\n"
+		  "isup> REL 3 cause=19\n"
+		  "sip> CANCEL cause=19 ref=1\n"
+		  "isup< RLC 3\n");
+}
+END_TEST
+
+START_TEST(test_isup_sip_reset)
+{
+	/* GRS from the peer with an answered call: the SIP leg gets BYE cause 41 */
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	sip_in(SIP_EV_ANSWER, 1, 200, 0, offer);
+	isup_in(isup_msg_grs(ctx, 1, 3));
+	ladder_is("isup< IAM 3 called=800123456/3 calling=612345678/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:0612345678@gw.example"
+		  " pai=sip:0612345678@gw.example;user=phone sdp\n"
+		  "sip< ANSWER 200 sdp ref=1\n"
+		  "isup> CON 3\n"
+		  "isup< GRS 1 range=3\n"
+		  "sip> BYE cause=41 ref=1\n"
+		  "isup> GRA 1 range=3\n");
+	ck_assert_uint_eq(cctr("cic:lost"), 1);
+}
+END_TEST
+
+START_TEST(test_isup_sip_invite_refused)
+{
+	/* the SIP command queue is full: REL 42 at once, nothing left behind */
+	invite_rc = -ENOSPC;
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	ladder_is("isup< IAM 3 called=800123456/3 calling=612345678/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:0612345678@gw.example"
+		  " pai=sip:0612345678@gw.example;user=phone sdp\n"
+		  "isup> REL 3 cause=42 acl=1\n"
+		  "isup< RLC 3\n");
+}
+END_TEST
+
 /* --- hostile and late input ------------------------------------------------------------------ */
+
+START_TEST(test_sip_leg_dropped)
+{
+	/* the SIP thread frees a leg on its own (transaction timeout, dialog limit): the ISUP
+	 * side is released with cause 41 and nothing more goes to SIP */
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	sip_in(SIP_EV_TERMINATED, 1, 0, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in(isup_msg_con(ctx, 1, NULL));
+	sip_in(SIP_EV_TERMINATED, REF_IN, 0, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 1);
+	ladder_is("isup< IAM 3 called=800123456/3 calling=612345678/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:0612345678@gw.example"
+		  " pai=sip:0612345678@gw.example;user=phone sdp\n"
+		  "sip< TERMINATED 0 ref=1\n"
+		  "isup> REL 3 cause=41\n"
+		  "isup< RLC 3\n"
+		  "sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< CON 1\n"
+		  "sip> 200 sdp ref=80000001\n"
+		  "sip< TERMINATED 0 ref=80000001\n"
+		  "isup> REL 1 cause=41\n"
+		  "isup< RLC 1\n");
+}
+END_TEST
 
 static Suite *call_fsm_suite(void)
 {
@@ -607,10 +815,19 @@ static Suite *call_fsm_suite(void)
 
 	tc = tcase_create("isup_to_sip");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_isup_sip_answered);
+	tcase_add_test(tc, test_isup_sip_183_then_180_bye);
+	tcase_add_test(tc, test_isup_sip_con);
+	tcase_add_test(tc, test_isup_sip_busy);
+	tcase_add_test(tc, test_isup_sip_rel_before_answer);
+	tcase_add_test(tc, test_isup_sip_no_answer_timer);
+	tcase_add_test(tc, test_isup_sip_reset);
+	tcase_add_test(tc, test_isup_sip_invite_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_sip_leg_dropped);
 	suite_add_tcase(s, tc);
 	return s;
 }
