@@ -150,6 +150,14 @@ static void esup_route_seen(struct call *call, const struct route *rt, bool avai
 }
 static void call_next_attempt(struct call *call, int cause);
 
+/* The route of the next attempt: attempt n (n >= 1) is route0's (n-1)-th fallback, since
+ * route_next_fallback counts its alternatives from 0. NULL when none is left. */
+static const struct route *call_next_route(struct call *call)
+{
+	call->attempt++;
+	return route_next_fallback(call->gw->routes, call->route0, call->attempt - 1);
+}
+
 /* --- SIP side helpers ------------------------------------------------------------------- */
 
 /* Answer or clear the SIP leg with a Q.850 cause (RFC 3398 7.2.4.1: REL -> SIP response). */
@@ -317,8 +325,7 @@ static void call_attempt(struct call *call, int cause)
 		}
 		if (!route_advance_cause(gw->routes, cause))
 			break;
-		call->attempt++;
-		call->route = route_next_fallback(gw->routes, call->route0, call->attempt);
+		call->route = call_next_route(call);
 		if (call->route) {
 			CALL_CTR(call, CALL_CTR_ROUTE_ADVANCE);
 			LOGPCALL(call, LOGL_NOTICE, "cause %d: advance to route %s\n", cause,
@@ -337,8 +344,7 @@ static void call_next_attempt(struct call *call, int cause)
 		call_release(call, cause, false);
 		return;
 	}
-	call->attempt++;
-	call->route = route_next_fallback(gw->routes, call->route0, call->attempt);
+	call->route = call_next_route(call);
 	if (!call->route) {
 		call_release(call, cause, false);
 		return;
@@ -803,8 +809,7 @@ static int call_fsm_timer_cb(struct osmo_fsm_inst *fi)
 		LOGPCALL(call, LOGL_NOTICE, "T7 expired: no ACM\n");
 		isup_leg_clear(call, CAUSE_RECOVERY_TIMER, false);
 		esup_outcome(call, CAUSE_RECOVERY_TIMER);
-		call->attempt++;
-		call->route = route_next_fallback(call->gw->routes, call->route0, call->attempt);
+		call->route = call_next_route(call);
 		if (call->route) {
 			rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_ROUTE_ADVANCE);
 			call_attempt(call, CAUSE_RECOVERY_TIMER);

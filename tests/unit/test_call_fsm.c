@@ -512,6 +512,85 @@ START_TEST(test_sip_isup_busy)
 }
 END_TEST
 
+START_TEST(test_sip_isup_route_advance)
+{
+	/* REL 34 on route A: the fallback B gets the IAM with its translated number */
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in_rel(1, 34);
+	isup_in_acm(11, false);
+	isup_in_simple(ISUP_MSGT_ANM, 11);
+	sip_in(SIP_EV_ACK, REF_IN, 0, 0, NULL);
+	sip_in(SIP_EV_BYE, REF_IN, 0, 31, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 11);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< REL 1 cause=34\n"
+		  "isup> RLC 1\n"
+		  "isup> IAM 11 called=456456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< ACM 11\n"
+		  "sip> 180 ref=80000001\n"
+		  "isup< ANM 11\n"
+		  "sip> 200 sdp ref=80000001\n"
+		  "sip< ACK 0 ref=80000001\n"
+		  "sip< BYE 0 ref=80000001\n"
+		  "isup> REL 11 cause=31\n"
+		  "isup< RLC 11\n");
+	ck_assert_uint_eq(cctr("route:advance"), 1);
+	ck_assert_uint_eq(cctr("calls:answered"), 1);
+}
+END_TEST
+
+START_TEST(test_sip_isup_t7)
+{
+	/* T7 on A: REL 102, IAM on B; T7 on B, no fallback left: 504 with cause 102 */
+	osmo_tdef_set(call_tdefs, -3, 60, OSMO_TDEF_S);
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	advance_s(25);
+	isup_in_simple(ISUP_MSGT_RLC, 1);
+	advance_s(25);
+	isup_in_simple(ISUP_MSGT_RLC, 11);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "... 25 s\n"
+		  "isup> REL 1 cause=102\n"
+		  "isup> IAM 11 called=456456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< RLC 1\n"
+		  "... 25 s\n"
+		  "isup> REL 11 cause=102\n"
+		  "sip> 504 cause=102 ref=80000001\n"
+		  "isup< RLC 11\n");
+	ck_assert_uint_eq(cctr("timer:t7"), 2);
+	ck_assert_uint_eq(cctr("route:advance"), 1);
+	ck_assert_uint_eq(cctr("calls:failed"), 1);
+	ck_assert(cic_is_idle(cic_lookup(gw->up, PEER_PC, 1)));
+	ck_assert(cic_is_idle(cic_lookup(gw->up, PEER_PC, 11)));
+	osmo_tdef_set(call_tdefs, -3, 30, OSMO_TDEF_S);
+}
+END_TEST
+
+START_TEST(test_sip_isup_x3)
+{
+	/* the whole set-up is bounded by X3 (30 s): T7 moved the call to B, X3 ends it there */
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	advance_s(25);
+	isup_in_simple(ISUP_MSGT_RLC, 1);
+	advance_s(5);
+	isup_in_simple(ISUP_MSGT_RLC, 11);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "... 25 s\n"
+		  "isup> REL 1 cause=102\n"
+		  "isup> IAM 11 called=456456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< RLC 1\n"
+		  "... 5 s\n"
+		  "isup> REL 11 cause=102\n"
+		  "sip> 504 cause=102 ref=80000001\n"
+		  "isup< RLC 11\n");
+	ck_assert_uint_eq(cctr("timer:t7"), 1);
+	ck_assert_uint_eq(cctr("timer:x3"), 1);
+}
+END_TEST
+
 START_TEST(test_sip_isup_t9)
 {
 	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
@@ -806,6 +885,9 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_sip_isup_answered);
 	tcase_add_test(tc, test_sip_isup_con);
 	tcase_add_test(tc, test_sip_isup_busy);
+	tcase_add_test(tc, test_sip_isup_route_advance);
+	tcase_add_test(tc, test_sip_isup_t7);
+	tcase_add_test(tc, test_sip_isup_x3);
 	tcase_add_test(tc, test_sip_isup_t9);
 	tcase_add_test(tc, test_sip_isup_cancel);
 	tcase_add_test(tc, test_sip_isup_reset_after_answer);
