@@ -254,15 +254,14 @@ static int attempt_isup_route(struct call *call, const struct route *rt)
 	call->dpc = cic_dpc(call->cic);
 	osmo_fsm_inst_update_id_f(call->fi, "c%u-cic%u", call->id, call->cic_no);
 
-	called.npi = 1;
 	if (isup_number_set(&called, num.nai, num.digits) < 0)
 		goto bad_number;
 	if (call->calling.num.digits[0]) {
-		calling.npi = 1;
-		calling.pres = call->calling.apri;
-		calling.screen = call->calling.screening;
+		/* isup_number_set starts from a cleared number: the indicators come after it */
 		if (isup_number_set(&calling, call->calling.num.nai, call->calling.num.digits) < 0)
 			goto bad_number;
+		calling.pres = call->calling.apri;
+		calling.screen = call->calling.screening;
 	}
 	iam = isup_msg_iam(call->fi, call->cic_no, &called, call->calling.num.digits[0] ? &calling : NULL,
 			   call->cpc, 0 /* speech */);

@@ -479,6 +479,31 @@ START_TEST(test_sip_isup_answered)
 }
 END_TEST
 
+START_TEST(test_sip_isup_inband_con)
+{
+	/* ACM with in-band information: 183 with SDP; then CON-less ANM gives 200 */
+	sip_in_invite(REF_IN, "0123456789", "0611111111", "0622222222", true, "payphone");
+	isup_in_acm(1, true);
+	isup_in(isup_msg_cpg(ctx, 1, ISUP_EVENT_ALERTING));
+	isup_in_simple(ISUP_MSGT_ANM, 1);
+	/* the peer releases after answer: BYE with its cause */
+	isup_in_rel(1, 16);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=622222222/3/pres1 cpc=15\n"
+		  "isup< ACM 1 inband\n"
+		  "sip> 183 sdp ref=80000001\n"
+		  "isup< CPG 1 event=1\n"
+		  "sip> 180 ref=80000001\n"
+		  "isup< ANM 1\n"
+		  "sip> 200 sdp ref=80000001\n"
+		  "isup< REL 1 cause=16\n"
+		  "isup> RLC 1\n"
+		  "sip> BYE cause=16 ref=80000001\n");
+	ck_assert_uint_eq(cctr("release:by-isup"), 1);
+	ck_assert_uint_eq(cctr("calls:answered"), 1);
+}
+END_TEST
+
 START_TEST(test_sip_isup_con)
 {
 	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
@@ -883,6 +908,7 @@ static Suite *call_fsm_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sip_isup_answered);
+	tcase_add_test(tc, test_sip_isup_inband_con);
 	tcase_add_test(tc, test_sip_isup_con);
 	tcase_add_test(tc, test_sip_isup_busy);
 	tcase_add_test(tc, test_sip_isup_route_advance);
