@@ -485,6 +485,8 @@ int call_from_isup(struct gw *gw, struct cic *cic, const struct isup_msg *iam, u
 		*acl = 1;
 		return CAUSE_SWITCH_CONGESTION;
 	}
+	/* no SIP leg exists until the INVITE is sent: a release before it has nothing to cancel */
+	call->sip_gone = true;
 	rate_ctr_inc2(gw->call_ctrs, CALL_CTR_ISUP_IN);
 	if (cls == GW_CALL_CLASS_EMERGENCY)
 		rate_ctr_inc2(gw->call_ctrs, CALL_CTR_EMERGENCY);
@@ -539,6 +541,7 @@ int call_from_isup(struct gw *gw, struct cic *cic, const struct isup_msg *iam, u
 	req.sdp = sdp;
 	call->sip_ref = gw_new_sip_ref(gw);
 	gw_call_hash_add(gw, call);
+	call->sip_gone = false;
 	rc = sip_fe_invite(gw->sip, call->sip_ref, &req);
 	talloc_free(sdp);
 	if (rc < 0) {

@@ -840,6 +840,23 @@ START_TEST(test_isup_sip_no_answer_timer)
 }
 END_TEST
 
+START_TEST(test_isup_sip_no_route)
+{
+	/* no route, and a route towards ISUP: both refused with cause 1, nothing goes to SIP */
+	isup_in_iam(3, "700123", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	isup_in_iam(3, "0123456789", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	ladder_is("isup< IAM 3 called=700123/3 calling=612345678/3/pres0 cpc=10\n"
+		  "isup> REL 3 cause=1\n"
+		  "isup< RLC 3\n"
+		  "isup< IAM 3 called=0123456789/3 calling=612345678/3/pres0 cpc=10\n"
+		  "isup> REL 3 cause=1\n"
+		  "isup< RLC 3\n");
+	ck_assert_uint_eq(cctr("calls:no-route"), 2);
+}
+END_TEST
+
 START_TEST(test_isup_sip_reset)
 {
 	/* GRS from the peer with an answered call: the SIP leg gets BYE cause 41 */
@@ -929,6 +946,7 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_isup_sip_busy);
 	tcase_add_test(tc, test_isup_sip_rel_before_answer);
 	tcase_add_test(tc, test_isup_sip_no_answer_timer);
+	tcase_add_test(tc, test_isup_sip_no_route);
 	tcase_add_test(tc, test_isup_sip_reset);
 	tcase_add_test(tc, test_isup_sip_invite_refused);
 	suite_add_tcase(s, tc);
