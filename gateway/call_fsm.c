@@ -52,6 +52,8 @@ struct osmo_tdef call_tdefs[] = {
 	  .desc = "most route attempts per call (fallbacks and dual-seizure retries)" },
 	{ .T = -3, .default_val = 30, .unit = OSMO_TDEF_S,
 	  .desc = "SIP->ISUP: longest set-up over all route attempts, until address complete" },
+	{ .T = -4, .default_val = 10, .unit = OSMO_TDEF_MS, .min_val = 1,
+	  .desc = "circuit lost before a backward message: delay before hunting again" },
 	{}
 };
 
@@ -769,8 +771,11 @@ static void call_allstate(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		LOGPCALL(call, LOGL_NOTICE, "circuit lost, cause %d\n", cause);
 		esup_outcome(call, cause);
 		if (call->dir == CALL_DIR_SIP_TO_ISUP && !call->acm && !call->sip_answered) {
-			/* dual seizure lost or reset before any backward message: try again */
-			call_attempt(call, CAUSE_NO_CIRCUIT);
+			/* dual seizure lost or reset before any backward message: try again, but
+			 * not from inside the circuit layer's callback: a group reset still walking
+			 * its range would take back the circuit a hunt picks now */
+			osmo_fsm_inst_state_chg_ms(fi, CALL_ST_WAIT_ACM,
+						   osmo_tdef_get(call_tdefs, -4, OSMO_TDEF_MS, 10), -4);
 			break;
 		}
 		call_release(call, cause, false);
@@ -803,6 +808,10 @@ static int call_fsm_timer_cb(struct osmo_fsm_inst *fi)
 {
 	struct call *call = fi->priv;
 
+	if (fi->T == -4) {
+		call_attempt(call, CAUSE_NO_CIRCUIT);
+		return 0;
+	}
 	switch (fi->state) {
 	case CALL_ST_WAIT_ACM:
 		/* Q.764 2.1.2.1 / 2.4.1: T7 expiry -> release with cause 102; a route-advance

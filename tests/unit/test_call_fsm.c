@@ -328,6 +328,13 @@ static void advance_s(unsigned s)
 	advance_ms(s * 1000ul);
 }
 
+/* The call layer hunts again a moment after it lost its circuit (timer X4, 10 ms). */
+static void rehunt(void)
+{
+	step("... X4");
+	advance_ms(100);
+}
+
 /* --- the gateway under test ------------------------------------------------------------------ */
 
 static uint64_t cctr(const char *name)
@@ -684,6 +691,63 @@ START_TEST(test_sip_isup_reset_after_answer)
 }
 END_TEST
 
+START_TEST(test_sip_isup_grs_before_acm)
+{
+	/* GRS from the peer before any backward message: the call hunts again */
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in(isup_msg_grs(ctx, 1, 3));
+	rehunt();
+	isup_in_acm(1, false);
+	isup_in_rel(1, 16);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< GRS 1 range=3\n"
+		  "isup> GRA 1 range=3\n"
+		  "... X4\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< ACM 1\n"
+		  "sip> 180 ref=80000001\n"
+		  "isup< REL 1 cause=16\n"
+		  "isup> RLC 1\n"
+		  "sip> 480 cause=16 ref=80000001\n");
+	ck_assert_uint_eq(cctr("cic:lost"), 1);
+}
+END_TEST
+
+START_TEST(test_sip_isup_dual_seizure)
+{
+	/* OUR_PC 100 < PEER_PC 200: the peer controls even circuits. Our IAM on 2 crosses the
+	 * peer's IAM on 2: we back off, hunt 4, and the peer's call goes to SIP. */
+	cic_group_set_hunting(grp_a, CIC_HUNT_EVEN);
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in_iam(2, "800123456", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	rehunt();
+	isup_in_acm(4, false);
+	sip_in(SIP_EV_CANCEL, REF_IN, 0, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 4);
+	isup_in_rel(2, 16);
+	ck_assert_uint_ne(last_invite_ref, 0);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 2 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< IAM 2 called=800123456/3 calling=612345678/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:0612345678@gw.example"
+		  " pai=sip:0612345678@gw.example;user=phone sdp\n"
+		  "... X4\n"
+		  "isup> IAM 4 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< ACM 4\n"
+		  "sip> 180 ref=80000001\n"
+		  "sip< CANCEL 0 ref=80000001\n"
+		  "isup> REL 4 cause=16\n"
+		  "isup< RLC 4\n"
+		  "isup< REL 2 cause=16\n"
+		  "isup> RLC 2\n"
+		  "sip> CANCEL cause=16 ref=1\n");
+	ck_assert_uint_eq(cctr("cic:lost"), 1);
+	ck_assert_uint_eq(cctr("calls:isup-in"), 1);
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(cic_group_ctrs(grp_a), CIC_CTR_DUAL_SEIZURE)->current, 1);
+}
+END_TEST
+
 START_TEST(test_sip_isup_no_route)
 {
 	sip_in_invite(REF_IN, "0777", "0611111111", NULL, false, NULL);
@@ -934,6 +998,8 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_sip_isup_t9);
 	tcase_add_test(tc, test_sip_isup_cancel);
 	tcase_add_test(tc, test_sip_isup_reset_after_answer);
+	tcase_add_test(tc, test_sip_isup_grs_before_acm);
+	tcase_add_test(tc, test_sip_isup_dual_seizure);
 	tcase_add_test(tc, test_sip_isup_no_route);
 	tcase_add_test(tc, test_sip_redirect);
 	suite_add_tcase(s, tc);
