@@ -85,6 +85,7 @@ enum call_ctr {
 	CALL_CTR_EMERGENCY,
 	CALL_CTR_REDIRECTED,
 	CALL_CTR_SETUP_TIMEOUT,
+	CALL_CTR_RX_UNEXPECTED,
 };
 
 static const struct rate_ctr_desc call_ctr_desc[] = {
@@ -105,6 +106,7 @@ static const struct rate_ctr_desc call_ctr_desc[] = {
 	[CALL_CTR_EMERGENCY] = { "calls:emergency", "emergency calls handled" },
 	[CALL_CTR_REDIRECTED] = { "route:redirected", "calls redirected (302) to a SIP route" },
 	[CALL_CTR_SETUP_TIMEOUT] = { "timer:x3", "calls not complete within the set-up limit (X3)" },
+	[CALL_CTR_RX_UNEXPECTED] = { "rx:unexpected", "ISUP call messages discarded in the call's state" },
 };
 
 const struct rate_ctr_group_desc call_ctrg_desc = {
@@ -954,6 +956,7 @@ void call_rx_isup(struct call *call, const struct isup_msg *msg)
 	uint32_t ev = isup_event[msg->type];
 
 	if (!ev) {
+		rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_RX_UNEXPECTED);
 		LOGPCALL(call, LOGL_NOTICE, "rx %s: not handled in a call, ignored\n",
 			 isup_msg_type_name(msg->type));
 		return;
@@ -962,6 +965,7 @@ void call_rx_isup(struct call *call, const struct isup_msg *msg)
 	if (!(call->fi->fsm->states[call->fi->state].in_event_mask & S(ev))
 	    && !(call->fi->fsm->allstate_event_mask & S(ev))) {
 		/* Q.764 2.9.5.1: an unexpected message in this state is discarded */
+		rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_RX_UNEXPECTED);
 		LOGPCALL(call, LOGL_NOTICE, "rx %s: unexpected in this state, discarded\n",
 			 isup_msg_type_name(msg->type));
 		return;

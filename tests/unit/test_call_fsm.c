@@ -955,6 +955,48 @@ END_TEST
 
 /* --- hostile and late input ------------------------------------------------------------------ */
 
+START_TEST(test_unexpected_messages)
+{
+	/* CPG before ACM, ANM twice, ACK twice, a provisional for an incoming call, events after
+	 * the call is gone */
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in(isup_msg_cpg(ctx, 1, ISUP_EVENT_PROGRESS));
+	isup_in_acm(1, false);
+	isup_in_simple(ISUP_MSGT_ANM, 1);
+	isup_in_simple(ISUP_MSGT_ANM, 1);
+	sip_in(SIP_EV_ACK, REF_IN, 0, 0, NULL);
+	sip_in(SIP_EV_ACK, REF_IN, 0, 0, NULL);
+	sip_in(SIP_EV_PROGRESS, REF_IN, 180, 0, NULL);
+	isup_in_rel(1, 31);
+	sip_in(SIP_EV_BYE, REF_IN, 0, 0, NULL);
+	sip_in(SIP_EV_TERMINATED, REF_IN, 0, 0, NULL);
+	isup_in_simple(ISUP_MSGT_ANM, 1);
+	isup_in_simple(ISUP_MSGT_RLC, 1);
+	sip_in(SIP_EV_ANSWER, 77, 200, 0, NULL);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< CPG 1 event=2\n"
+		  "isup< ACM 1\n"
+		  "sip> 180 ref=80000001\n"
+		  "isup< ANM 1\n"
+		  "sip> 200 sdp ref=80000001\n"
+		  "isup< ANM 1\n"
+		  "sip< ACK 0 ref=80000001\n"
+		  "sip< ACK 0 ref=80000001\n"
+		  "sip< PROGRESS 180 ref=80000001\n"
+		  "isup< REL 1 cause=31\n"
+		  "isup> RLC 1\n"
+		  "sip> BYE cause=31 ref=80000001\n"
+		  "sip< BYE 0 ref=80000001\n"
+		  "sip< TERMINATED 0 ref=80000001\n"
+		  "isup< ANM 1\n"
+		  "isup> RSC 1\n"
+		  "isup< RLC 1\n"
+		  "sip< ANSWER 200 ref=4d\n");
+	ck_assert_uint_eq(cctr("rx:unexpected"), 2);
+}
+END_TEST
+
 START_TEST(test_sip_leg_dropped)
 {
 	/* the SIP thread frees a leg on its own (transaction timeout, dialog limit): the ISUP
@@ -1019,6 +1061,7 @@ static Suite *call_fsm_suite(void)
 
 	tc = tcase_create("hostile");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_unexpected_messages);
 	tcase_add_test(tc, test_sip_leg_dropped);
 	suite_add_tcase(s, tc);
 	return s;
