@@ -302,8 +302,9 @@ static void call_redirect(struct call *call, const struct route *rt)
 	call_release(call, CAUSE_NORMAL, false);
 }
 
-/* Try the route of this attempt, then its fallbacks, until one sends an IAM. */
-static void call_attempt(struct call *call, int cause)
+/* Try the route of this attempt, then its fallbacks, until one sends an IAM. Returns true if
+ * one did; false when the call was released (and freed). */
+static bool call_attempt(struct call *call, int cause)
 {
 	struct gw *gw = call->gw;
 	unsigned max_attempts = osmo_tdef_get(call_tdefs, -2, OSMO_TDEF_S, 4);
@@ -316,13 +317,13 @@ static void call_attempt(struct call *call, int cause)
 		} else if (call->route->type == ROUTE_TYPE_ISUP) {
 			cause = attempt_isup_route(call, call->route);
 			if (!cause)
-				return;
+				return true;
 		} else if (!call->sip_provisional && !call->dialled_shed) {
 			/* A SIP route for a SIP-originated call is a peer site: the caller is redirected
 			 * there (302), marked so that the call is shed at most once. This gateway relays
 			 * no SIP to SIP. */
 			call_redirect(call, call->route);
-			return;
+			return false;
 		} else {
 			cause = CAUSE_NO_ROUTE_DEST;
 		}
@@ -336,6 +337,7 @@ static void call_attempt(struct call *call, int cause)
 		}
 	}
 	call_release(call, cause, false);
+	return false;
 }
 
 /* Move to the next fallback after a failure on the current attempt. */
@@ -453,8 +455,8 @@ struct call *call_from_sip(struct gw *gw, const struct sip_event *ev)
 	call->route0 = call->route = rt;
 	LOGPCALL(call, LOGL_INFO, "SIP INVITE for %s (%s) from %s:%u, class %s\n", call->called.digits,
 		 ci->ruri_user, ci->src_ip, ci->src_port, get_value_string(adm_class_names, cls));
-	call_attempt(call, CAUSE_NO_ROUTE_DEST);
-	return call;
+	/* the call is gone when no attempt sent an IAM: never hand back a freed call */
+	return call_attempt(call, CAUSE_NO_ROUTE_DEST) ? call : NULL;
 }
 
 /* --- ISUP -> SIP ------------------------------------------------------------------------ */

@@ -256,7 +256,9 @@ static void sip_deliver(const struct sip_event *ev)
 
 	if (ev->type == SIP_EV_INVITE) {
 		step("sip< INVITE %s ref=%x", ev->ci.ruri_user, ev->call_ref);
-		call_from_sip(gw, ev);
+		call = call_from_sip(gw, ev);
+		/* the call that goes on, or NULL when it was refused at once */
+		ck_assert_ptr_eq(call, call_by_sip_ref(gw, ev->call_ref));
 		return;
 	}
 	step("sip< %s %d%s ref=%x", sip_ev_name[ev->type], ev->status, ev->sdp_len ? " sdp" : "", ev->call_ref);
@@ -777,6 +779,27 @@ START_TEST(test_sip_redirect)
 }
 END_TEST
 
+START_TEST(test_sip_isup_all_busy)
+{
+	/* no idle circuit on A or B: 503 with cause 34 (no circuit available) */
+	unsigned i;
+
+	recording = false;
+	for (i = 0; i < 8; i++)
+		sip_in_invite(REF_IN + i, "0123456789", "0611111111", NULL, false, NULL);
+	recording = true;
+	sip_in_invite(REF_IN + 8, "0123456789", "0611111111", NULL, false, NULL);
+	ladder_is("sip< INVITE 0123456789 ref=80000009\n"
+		  "sip> 503 cause=34 ref=80000009\n");
+	recording = false;
+	for (i = 0; i < 8; i++) {
+		sip_in(SIP_EV_CANCEL, REF_IN + i, 0, 0, NULL);
+		isup_in_simple(ISUP_MSGT_RLC, i < 4 ? 1 + i : 11 + i - 4);
+	}
+	ck_assert_uint_eq(gw->num_calls, 0);
+}
+END_TEST
+
 /* --- ISUP -> SIP ------------------------------------------------------------------------------ */
 
 START_TEST(test_isup_sip_answered)
@@ -1024,6 +1047,44 @@ START_TEST(test_sip_leg_dropped)
 }
 END_TEST
 
+START_TEST(test_link_loss)
+{
+	/* MTP-PAUSE: the call in progress is kept, a new one finds no circuit on A nor B;
+	 * MTP-RESUME resets the circuits in doubt */
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in(isup_msg_con(ctx, 1, NULL));
+	sip_in(SIP_EV_ACK, REF_IN, 0, 0, NULL);
+	step("mtp pause");
+	isup_up_pause(gw->up, PEER_PC);
+	sip_in_invite(REF_IN + 1, "0123456789", "0611111111", NULL, false, NULL);
+	/* the circuits are in doubt after the outage: reset, and the call with them */
+	step("mtp resume");
+	mtp.n_grs = 0;
+	isup_up_resume(gw->up, PEER_PC);
+	ck_assert_uint_eq(mtp.n_grs, 2);
+	isup_in(isup_msg_gra(ctx, mtp.grs_cic[0], mtp.grs_range[0], 0));
+	isup_in(isup_msg_gra(ctx, mtp.grs_cic[1], mtp.grs_range[1], 0));
+	sip_in(SIP_EV_TERMINATED, REF_IN, 0, 0, NULL);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< CON 1\n"
+		  "sip> 200 sdp ref=80000001\n"
+		  "sip< ACK 0 ref=80000001\n"
+		  "mtp pause\n"
+		  "sip< INVITE 0123456789 ref=80000002\n"
+		  "sip> 503 cause=34 ref=80000002\n"
+		  "mtp resume\n"
+		  "sip> BYE cause=41 ref=80000001\n"
+		  "isup> GRS 1 range=3\n"
+		  "isup> GRS 11 range=3\n"
+		  "isup< GRA 1 range=3\n"
+		  "isup< GRA 11 range=3\n"
+		  "sip< TERMINATED 0 ref=80000001\n");
+	ck_assert_uint_eq(cctr("cic:lost"), 1);
+	ck_assert_uint_eq(cctr("route:advance"), 1);
+}
+END_TEST
+
 static Suite *call_fsm_suite(void)
 {
 	Suite *s = suite_create("call_fsm");
@@ -1044,6 +1105,7 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_sip_isup_dual_seizure);
 	tcase_add_test(tc, test_sip_isup_no_route);
 	tcase_add_test(tc, test_sip_redirect);
+	tcase_add_test(tc, test_sip_isup_all_busy);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("isup_to_sip");
@@ -1063,6 +1125,7 @@ static Suite *call_fsm_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_unexpected_messages);
 	tcase_add_test(tc, test_sip_leg_dropped);
+	tcase_add_test(tc, test_link_loss);
 	suite_add_tcase(s, tc);
 	return s;
 }
