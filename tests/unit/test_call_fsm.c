@@ -1085,6 +1085,66 @@ START_TEST(test_link_loss)
 }
 END_TEST
 
+START_TEST(test_emergency_call)
+{
+	/* 112 is an emergency number: its own admission class, counted, and given back */
+	struct route *e = route("112", "E");
+
+	ck_assert_int_eq(route_set_isup(e, PEER_PC, "A"), 0);
+	e->emergency = true;
+	sip_in_invite(REF_IN, "112", "0611111111", NULL, false, NULL);
+	ck_assert_uint_eq(adm_class_calls(gw->adm, ADM_CLASS_EMERGENCY), 1);
+	isup_in_acm(1, false);
+	isup_in_simple(ISUP_MSGT_ANM, 1);
+	sip_in(SIP_EV_ACK, REF_IN, 0, 0, NULL);
+	sip_in(SIP_EV_BYE, REF_IN, 0, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 1);
+	ladder_is("sip< INVITE 112 ref=80000001\n"
+		  "isup> IAM 1 called=112/2 calling=0611111111/2/pres0 cpc=10\n"
+		  "isup< ACM 1\n"
+		  "sip> 180 ref=80000001\n"
+		  "isup< ANM 1\n"
+		  "sip> 200 sdp ref=80000001\n"
+		  "sip< ACK 0 ref=80000001\n"
+		  "sip< BYE 0 ref=80000001\n"
+		  "isup> REL 1 cause=16\n"
+		  "isup< RLC 1\n");
+	ck_assert_uint_eq(cctr("calls:emergency"), 1);
+	ck_assert_uint_eq(adm_class_calls(gw->adm, ADM_CLASS_EMERGENCY), 0);
+	ck_assert_int_eq(route_del(gw->routes, "112"), 0);
+}
+END_TEST
+
+START_TEST(test_gw_stop)
+{
+	/* stopping the gateway releases every call on both sides */
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in(isup_msg_con(ctx, 1, NULL));
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	ck_assert_uint_eq(gw->num_calls, 2);
+	step("gw stop");
+	gw_stop(gw);
+	isup_in_simple(ISUP_MSGT_RLC, 1);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< CON 1\n"
+		  "sip> 200 sdp ref=80000001\n"
+		  "isup< IAM 3 called=800123456/3 calling=612345678/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:0612345678@gw.example"
+		  " pai=sip:0612345678@gw.example;user=phone sdp\n"
+		  "gw stop\n"
+		  "isup> REL 1 cause=16\n"
+		  "sip> BYE cause=16 ref=80000001\n"
+		  "isup> REL 3 cause=16\n"
+		  "sip> CANCEL cause=16 ref=1\n"
+		  "isup< RLC 1\n"
+		  "isup< RLC 3\n");
+	ck_assert(cic_is_idle(cic_lookup(gw->up, PEER_PC, 1)));
+	ck_assert(cic_is_idle(cic_lookup(gw->up, PEER_PC, 3)));
+}
+END_TEST
+
 static Suite *call_fsm_suite(void)
 {
 	Suite *s = suite_create("call_fsm");
@@ -1126,6 +1186,8 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_unexpected_messages);
 	tcase_add_test(tc, test_sip_leg_dropped);
 	tcase_add_test(tc, test_link_loss);
+	tcase_add_test(tc, test_emergency_call);
+	tcase_add_test(tc, test_gw_stop);
 	suite_add_tcase(s, tc);
 	return s;
 }
