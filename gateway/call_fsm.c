@@ -531,6 +531,15 @@ int call_from_isup(struct gw *gw, struct cic *cic, const struct isup_msg *iam, u
 	}
 	call->cpc = ISUP_HAS(iam, ISUP_P_CPC) ? iam->cpc : NUMBER_CPC_ORDINARY;
 
+	/* en bloc only: an IAM without digits, or with the codes 11..14 of Q.763 3.9 (which no
+	 * Request-URI user part can carry), is refused as an invalid number format */
+	if (!call->called.digits[0] || call->called.digits[strspn(call->called.digits, "0123456789")]) {
+		LOGPCALL(call, LOGL_NOTICE, "unusable called number '%s'\n", call->called.digits);
+		rate_ctr_inc2(gw->call_ctrs, CALL_CTR_BAD_NUMBER);
+		call->cic = NULL;	/* the user part releases it with the returned cause */
+		call_release(call, CAUSE_INVALID_NUMBER, false);
+		return CAUSE_INVALID_NUMBER;
+	}
 	rt = route_lookup(gw->routes, call->called.digits);
 	if (!rt || route_is_down(rt) || rt->type == ROUTE_TYPE_ISUP) {
 		LOGPCALL(call, LOGL_NOTICE, "no SIP route for %s\n", call->called.digits);

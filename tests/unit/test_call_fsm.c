@@ -944,6 +944,37 @@ START_TEST(test_isup_sip_no_route)
 }
 END_TEST
 
+START_TEST(test_isup_sip_bad_number)
+{
+	/* no digits, or codes 11..14 that no SIP user part carries: REL 28, nothing to SIP even
+	 * with a default route; an ST at the end is not part of the number */
+	struct route *d = route("", "D");
+
+	ck_assert_int_eq(route_set_sip(d, "192.0.2.11", 5060), 0);
+	isup_in_iam(3, "", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	isup_in_iam(3, "12B4", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	isup_in_iam(3, "1234F", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	sip_in(SIP_EV_FAILURE, 1, 404, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	ladder_is("isup< IAM 3 called=/3 calling=612345678/3/pres0 cpc=10\n"
+		  "isup> REL 3 cause=28\n"
+		  "isup< RLC 3\n"
+		  "isup< IAM 3 called=12B4/3 calling=612345678/3/pres0 cpc=10\n"
+		  "isup> REL 3 cause=28\n"
+		  "isup< RLC 3\n"
+		  "isup< IAM 3 called=1234F/3 calling=612345678/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:1234@192.0.2.11:5060;user=phone from=sip:612345678@gw.example"
+		  " pai=sip:612345678@gw.example;user=phone sdp\n"
+		  "sip< FAILURE 404 ref=1\n"
+		  "isup> REL 3 cause=1\n"
+		  "isup< RLC 3\n");
+	ck_assert_uint_eq(cctr("refused:bad-number"), 2);
+	ck_assert_int_eq(route_del(gw->routes, ""), 0);
+}
+END_TEST
+
 START_TEST(test_isup_sip_reset)
 {
 	/* GRS from the peer with an answered call: the SIP leg gets BYE cause 41 */
@@ -1177,6 +1208,7 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_isup_sip_rel_before_answer);
 	tcase_add_test(tc, test_isup_sip_no_answer_timer);
 	tcase_add_test(tc, test_isup_sip_no_route);
+	tcase_add_test(tc, test_isup_sip_bad_number);
 	tcase_add_test(tc, test_isup_sip_reset);
 	tcase_add_test(tc, test_isup_sip_invite_refused);
 	suite_add_tcase(s, tc);
