@@ -130,6 +130,16 @@ static void isup_in(struct isup_msg *msg)
 	talloc_free(msg);
 }
 
+/* Bytes the decoder is expected to refuse, as the peer sent them. */
+static void isup_in_raw(const char *what, const uint8_t *data, size_t len)
+{
+	struct mtp_transfer x = { .opc = PEER_PC, .dpc = OUR_PC, .si = MTP3_SI_ISUP, .ni = MTP3_NI_NATIONAL,
+				  .sls = data[0] & 0xf, .data = data, .len = len };
+
+	step("isup< %s", what);
+	isup_up_transfer_ind(gw->up, &x);
+}
+
 static void isup_in_simple(uint8_t type, uint16_t cic)
 {
 	isup_in(isup_msg_simple(ctx, type, cic));
@@ -1176,6 +1186,33 @@ START_TEST(test_gw_stop)
 }
 END_TEST
 
+START_TEST(test_rel_without_cause)
+{
+	/* REL whose mandatory cause has length 0: the decoder refuses it (counted as malformed)
+	 * and the call stays; the peer's T5 ends in RSC, which clears the call with cause 41 */
+	static const uint8_t rel_no_cause[] = { 0x01, 0x00, ISUP_MSGT_REL, 0x02, 0x00, 0x00 };
+	uint64_t malformed = rate_ctr_group_get_ctr(isup_up_ctrs(gw->up), ISUP_UP_CTR_RX_MALFORMED)->current;
+
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in(isup_msg_con(ctx, 1, NULL));
+	sip_in(SIP_EV_ACK, REF_IN, 0, 0, NULL);
+	isup_in_raw("REL 1 without cause", rel_no_cause, sizeof(rel_no_cause));
+	ck_assert_uint_eq(rate_ctr_group_get_ctr(isup_up_ctrs(gw->up), ISUP_UP_CTR_RX_MALFORMED)->current,
+			  malformed + 1);
+	ck_assert_str_eq(call_state_name(call_by_sip_ref(gw, REF_IN)), "ACTIVE");
+	isup_in_simple(ISUP_MSGT_RSC, 1);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< CON 1\n"
+		  "sip> 200 sdp ref=80000001\n"
+		  "sip< ACK 0 ref=80000001\n"
+		  "isup< REL 1 without cause\n"
+		  "isup< RSC 1\n"
+		  "sip> BYE cause=41 ref=80000001\n"
+		  "isup> RLC 1\n");
+}
+END_TEST
+
 static Suite *call_fsm_suite(void)
 {
 	Suite *s = suite_create("call_fsm");
@@ -1220,6 +1257,7 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_link_loss);
 	tcase_add_test(tc, test_emergency_call);
 	tcase_add_test(tc, test_gw_stop);
+	tcase_add_test(tc, test_rel_without_cause);
 	suite_add_tcase(s, tc);
 	return s;
 }
