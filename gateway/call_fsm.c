@@ -49,7 +49,7 @@ struct osmo_tdef call_tdefs[] = {
 	{ .T = -1, .default_val = 180, .unit = OSMO_TDEF_S,
 	  .desc = "ISUP->SIP: INVITE sent, waiting for the SIP answer" },
 	{ .T = -2, .default_val = 4, .unit = OSMO_TDEF_CUSTOM,
-	  .desc = "most route attempts per call (fallbacks and dual-seizure retries)" },
+	  .desc = "most IAMs per call (first route, fallbacks and re-hunts together)" },
 	{ .T = -3, .default_val = 30, .unit = OSMO_TDEF_S,
 	  .desc = "SIP->ISUP: longest set-up over all route attempts, until address complete" },
 	{ .T = -4, .default_val = 10, .unit = OSMO_TDEF_MS, .min_val = 1,
@@ -324,7 +324,9 @@ static bool call_attempt(struct call *call, int cause)
 	unsigned max_attempts = osmo_tdef_get(call_tdefs, -2, OSMO_TDEF_CUSTOM, 4);
 
 	while (call->route) {
-		if (call->attempt + call->hunts > max_attempts)
+		/* X2 counts IAMs sent, whether a fallback or a re-hunt on the same route asked for
+		 * them; routes skipped without an IAM are bounded by ROUTE_CHAIN_MAX */
+		if (call->hunts >= max_attempts)
 			break;
 		if (route_is_down(call->route)) {
 			cause = CAUSE_NO_CIRCUIT;

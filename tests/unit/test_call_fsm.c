@@ -584,6 +584,36 @@ START_TEST(test_sip_isup_route_advance)
 }
 END_TEST
 
+START_TEST(test_sip_isup_attempt_limit)
+{
+	/* X2 = 3: at most three IAMs for one call, over A, its fallback B and B's fallback C */
+	struct route *c = route("0888", "C");
+
+	ck_assert_int_eq(route_set_isup(c, PEER_PC, "A"), 0);
+	ck_assert_int_eq(route_add_fallback(rt_b, "C"), 0);
+	osmo_tdef_set(call_tdefs, -2, 3, OSMO_TDEF_CUSTOM);
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in_rel(1, 34);
+	isup_in_rel(11, 34);
+	isup_in_rel(1, 34);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< REL 1 cause=34\n"
+		  "isup> RLC 1\n"
+		  "isup> IAM 11 called=456456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< REL 11 cause=34\n"
+		  "isup> RLC 11\n"
+		  "isup> IAM 1 called=0123456789/2 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< REL 1 cause=34\n"
+		  "isup> RLC 1\n"
+		  "sip> 503 cause=34 ref=80000001\n");
+	ck_assert_uint_eq(cctr("route:advance"), 2);
+	osmo_tdef_set(call_tdefs, -2, 4, OSMO_TDEF_CUSTOM);
+	ck_assert_int_eq(route_del_fallback(rt_b, "C"), 0);
+	ck_assert_int_eq(route_del(gw->routes, "0888"), 0);
+}
+END_TEST
+
 START_TEST(test_sip_isup_t7)
 {
 	/* T7 on A: REL 102, IAM on B; T7 on B, no fallback left: 504 with cause 102 */
@@ -1224,6 +1254,7 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_sip_isup_con);
 	tcase_add_test(tc, test_sip_isup_busy);
 	tcase_add_test(tc, test_sip_isup_route_advance);
+	tcase_add_test(tc, test_sip_isup_attempt_limit);
 	tcase_add_test(tc, test_sip_isup_t7);
 	tcase_add_test(tc, test_sip_isup_x3);
 	tcase_add_test(tc, test_sip_isup_t9);
