@@ -8,6 +8,7 @@
 #include <osmocom/core/timer.h>
 
 #include "admission/adm.h"
+#include "gateway/call_sdp.h"
 #include "gateway/number.h"
 
 struct gw;
@@ -80,6 +81,7 @@ struct call {
 	struct number called;		/* as sent on the current route */
 	struct number_calling calling;
 	uint8_t cpc;
+	struct call_media_map media;	/* this call's media gateway when its route has one */
 	char *sdp_offer;		/* SIP->ISUP: the caller's offer (talloc) */
 	int cause;			/* release cause once known */
 };

@@ -48,7 +48,7 @@ struct osmo_tdef call_tdefs[] = {
 	  .desc = "Q.764 T9: ACM received, waiting for the answer" },
 	{ .T = -1, .default_val = 180, .unit = OSMO_TDEF_S,
 	  .desc = "ISUP->SIP: INVITE sent, waiting for the SIP answer" },
-	{ .T = -2, .default_val = 4, .unit = OSMO_TDEF_S,
+	{ .T = -2, .default_val = 4, .unit = OSMO_TDEF_CUSTOM,
 	  .desc = "most route attempts per call (fallbacks and dual-seizure retries)" },
 	{ .T = -3, .default_val = 30, .unit = OSMO_TDEF_S,
 	  .desc = "SIP->ISUP: longest set-up over all route attempts, until address complete" },
@@ -120,6 +120,20 @@ static void call_release(struct call *call, int cause, bool isup_peer_released);
 static const char *rt_name(const struct route *rt)
 {
 	return rt->name[0] ? rt->name : rt->prefix[0] ? rt->prefix : "default";
+}
+
+/* The media gateway of the call's circuits: its route's, else the gateway's. For ISUP->SIP calls
+ * the circuit group's route is not known, so the gateway's applies. */
+static const struct call_media_map *call_media(struct call *call)
+{
+	const struct route *rt = call->dir == CALL_DIR_SIP_TO_ISUP ? call->route : NULL;
+
+	if (rt && rt->media_ip[0]) {
+		OSMO_STRLCPY_ARRAY(call->media.ip, rt->media_ip);
+		call->media.rtp_base = rt->media_rtp_base;
+		return &call->media;
+	}
+	return &call->gw->media;
 }
 
 /* Emergency supervision sees emergency calls only: an attempt per route tried, and its outcome. */
@@ -295,7 +309,7 @@ static void call_redirect(struct call *call, const struct route *rt)
 static void call_attempt(struct call *call, int cause)
 {
 	struct gw *gw = call->gw;
-	unsigned max_attempts = osmo_tdef_get(call_tdefs, -2, OSMO_TDEF_S, 4);
+	unsigned max_attempts = osmo_tdef_get(call_tdefs, -2, OSMO_TDEF_CUSTOM, 4);
 
 	while (call->route) {
 		if (call->attempt + call->hunts > max_attempts)
@@ -525,7 +539,7 @@ int call_from_isup(struct gw *gw, struct cic *cic, const struct isup_msg *iam, u
 		 gw->sip_domain);
 	if (id.pai_user[0])
 		snprintf(pai, sizeof(pai), "sip:%s@%s;user=phone", id.pai_user, gw->sip_domain);
-	sdp = call_sdp_make(call, gw, call->dpc, call->cic_no, NULL);
+	sdp = call_sdp_make(call, call_media(call), call->dpc, call->cic_no, NULL);
 	req.target_uri = target;
 	req.from_uri = from;
 	req.pai_uri = id.pai_user[0] ? pai : NULL;
@@ -602,7 +616,7 @@ static void send_18x(struct call *call, const struct isup_msg *msg)
 	    && (!ISUP_HAS(msg, ISUP_P_EVENT) || msg->event.event != ISUP_EVENT_ALERTING))
 		return;
 	if (status == 183)
-		sdp = call_sdp_make(call, call->gw, call->dpc, call->cic_no, call->sdp_offer);
+		sdp = call_sdp_make(call, call_media(call), call->dpc, call->cic_no, call->sdp_offer);
 	sip_fe_respond(call->gw->sip, call->sip_ref, status, NULL, sdp, 0);
 	talloc_free(sdp);
 	call->sip_provisional = true;
@@ -610,7 +624,7 @@ static void send_18x(struct call *call, const struct isup_msg *msg)
 
 static void send_200(struct call *call)
 {
-	char *sdp = call_sdp_make(call, call->gw, call->dpc, call->cic_no, call->sdp_offer);
+	char *sdp = call_sdp_make(call, call_media(call), call->dpc, call->cic_no, call->sdp_offer);
 
 	sip_fe_respond(call->gw->sip, call->sip_ref, 200, NULL, sdp, 0);
 	talloc_free(sdp);

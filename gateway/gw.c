@@ -8,6 +8,7 @@
 #include <osmocom/core/fsm.h>
 #include <osmocom/core/rate_ctr.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/timer_compat.h>
 #include <osmocom/core/utils.h>
 
 #include "admission/adm.h"
@@ -24,6 +25,8 @@
 #include "sigtran/isup.h"
 #include "sigtran/isup_up.h"
 #include "sigtran/m3ua_as.h"
+#include "sigtran/m3ua_asp.h"
+#include "sigtran/pcap_trace.h"
 #include "sigtran/m3ua_vty.h"
 
 extern const struct rate_ctr_group_desc call_ctrg_desc;
@@ -402,6 +405,50 @@ static void gw_adm_poll_cb(void *data)
 	osmo_timer_schedule(&gw->adm_poll, 1, 0);
 }
 
+/* The signalling trace: each M3UA message as an SCTP DATA chunk between the association's
+ * addresses (ports as configured, 0 where the kernel chose), so Wireshark decodes it as is. */
+static uint32_t ipv4_host(const char *s)
+{
+	struct in_addr a;
+
+	return s && inet_pton(AF_INET, s, &a) == 1 ? ntohl(a.s_addr) : 0;
+}
+
+static void gw_trace_cb(void *priv, struct m3ua_asp *asp, bool tx, const uint8_t *buf, size_t len,
+			uint16_t stream)
+{
+	struct gw *gw = priv;
+	const struct m3ua_asp_cfg *c = m3ua_asp_cfg(asp);
+	uint32_t local = ipv4_host(c->local_ip[0] ? c->local_ip : "127.0.0.1");
+	uint32_t remote = ipv4_host(c->remote_ip);
+	struct timeval tv;
+
+	osmo_gettimeofday(&tv, NULL);
+	if (tx)
+		pcap_trace_m3ua(gw->trace, &tv, local, c->local_port, remote, c->remote_port, stream, buf, len);
+	else
+		pcap_trace_m3ua(gw->trace, &tv, remote, c->remote_port, local, c->local_port, stream, buf, len);
+}
+
+static int gw_trace_start(struct gw *gw)
+{
+	unsigned i, j;
+
+	if (!gw->trace_path)
+		return 0;
+	gw->trace = pcap_trace_open(gw, gw->trace_path);
+	if (!gw->trace) {
+		LOGP(DM3UA, LOGL_ERROR, "cannot open the signalling trace %s: %s\n", gw->trace_path,
+		     strerror(errno));
+		return -errno;
+	}
+	for (i = 0; i < gw->num_as; i++)
+		for (j = 0; j < m3ua_as_num_asp(gw->as_bind[i].as); j++)
+			m3ua_asp_set_trace(m3ua_as_asp(gw->as_bind[i].as, j), gw_trace_cb, gw);
+	LOGP(DM3UA, LOGL_NOTICE, "signalling trace to %s\n", gw->trace_path);
+	return 0;
+}
+
 /* --- life cycle ---------------------------------------------------------------------------- */
 
 struct gw *gw_alloc(void *ctx)
@@ -459,6 +506,9 @@ int gw_start(struct gw *gw)
 	}
 	isup_up_set_opc(gw->up, gw->opc, gw->ni);
 	isup_up_set_mtp(gw->up, &gw_isup_mtp_ops, gw);
+	rc = gw_trace_start(gw);
+	if (rc < 0)
+		return rc;
 	/* every DPC with circuits gets pause/resume indications from the AS that carries it */
 	for (i = 0; i < route_table_count(gw->routes); i++) {
 		struct route *r = route_table_at(gw->routes, i);
@@ -521,4 +571,8 @@ void gw_stop(struct gw *gw)
 	osmo_timer_del(&gw->adm_poll);
 	adm_jemalloc_stop(gw->adm);
 	m3ua_vty_free_all();
+	if (gw->trace) {
+		talloc_free(gw->trace);	/* closes the file */
+		gw->trace = NULL;
+	}
 }

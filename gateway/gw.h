@@ -20,6 +20,7 @@ struct ctrl_handle;
 struct isup_msg;
 struct isup_up;
 struct m3ua_as;
+struct pcap_trace;
 struct peer_set;
 struct rate_ctr_group;
 struct route;
@@ -55,6 +56,8 @@ struct gw_probe {
 struct gw {
 	struct ctrl_handle *ctrl;
 	uint16_t ctrl_port;		/* CTRL listens here (the ctrl node sets the address) */
+	char *trace_path;		/* signalling trace (pcap) of every M3UA message, or NULL */
+	struct pcap_trace *trace;
 	struct adm *adm;
 	struct peer_set *peers;
 	struct sip_fe *sip;

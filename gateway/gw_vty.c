@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <osmocom/core/fsm.h>
+#include <osmocom/core/talloc.h>
 #include <osmocom/core/tdef.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/vty/command.h>
@@ -139,6 +140,20 @@ DEFUN(cfg_gw_dest, cfg_gw_dest_cmd, "destination PC as NAME",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_gw_trace, cfg_gw_trace_cmd, "trace-pcap FILE",
+      "Write every M3UA message to a pcap file (SCTP framing, for Wireshark)\n" "File name\n")
+{
+	osmo_talloc_replace_string(g_gw, &g_gw->trace_path, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_gw_no_trace, cfg_gw_no_trace_cmd, "no trace-pcap",
+      NO_STR "No signalling trace\n")
+{
+	TALLOC_FREE(g_gw->trace_path);
+	return CMD_SUCCESS;
+}
+
 static int config_write_gw(struct vty *vty)
 {
 	char pc[16];
@@ -153,6 +168,9 @@ static int config_write_gw(struct vty *vty)
 		vty_out(vty, " sos-number %s%s", g_gw->sos_number, VTY_NEWLINE);
 	vty_out(vty, " media-gateway %s %u%s", g_gw->media.ip, g_gw->media.rtp_base, VTY_NEWLINE);
 	vty_out(vty, " ctrl-port %u%s", g_gw->ctrl_port, VTY_NEWLINE);
+	if (g_gw->trace_path)
+		vty_out(vty, " trace-pcap %s%s", g_gw->trace_path, VTY_NEWLINE);
+	osmo_tdef_vty_groups_write(vty, " ");
 	for (i = 0; i < g_gw->num_dests; i++)
 		vty_out(vty, " destination %s as %s%s", mtp3_pc_str(pc, sizeof(pc), g_gw->dests[i].dpc),
 			g_gw->dests[i].as_name, VTY_NEWLINE);
@@ -324,6 +342,8 @@ void gw_vty_init(struct gw *gw)
 	install_element(GW_NODE, &cfg_gw_media_cmd);
 	install_element(GW_NODE, &cfg_gw_ctrl_port_cmd);
 	install_element(GW_NODE, &cfg_gw_dest_cmd);
+	install_element(GW_NODE, &cfg_gw_trace_cmd);
+	install_element(GW_NODE, &cfg_gw_no_trace_cmd);
 
 	install_node(&sip_node, config_write_sip);
 	install_element(CONFIG_NODE, &cfg_sip_cmd);
