@@ -247,18 +247,22 @@ class Sim:
     """pstn-sim with a UDP control port; cmd() runs a control command, summary() reads its
     counters live, stop() ends it by pid and keeps the final summary it prints."""
 
-    def __init__(self, workdir, args, cfg_lines=None, name="pstn-sim"):
+    def __init__(self, workdir, args, name="pstn-sim"):
+        """args: pstn-sim options ('--rule', '33:answer:0', ...), written with the link settings
+        into WORKDIR/pstn-sim.cfg ('option value' lines) which the simulator reads."""
         self.port = procs.free_port()
         self.control_port = free_udp_port()
         self.log_path = os.path.join(workdir, f"{name}.log")
-        cmd = [SIM_BIN]
-        if cfg_lines is not None:
-            cfg = os.path.join(workdir, f"{name}.cfg")
-            with open(cfg, "w") as f:
-                f.write("\n".join(cfg_lines) + "\n")
-            cmd += ["-c", cfg]
-        cmd += ["--listen", "127.0.0.1", "--port", str(self.port), "--local-pc", SIM_PC,
+        opts = ["--listen", "127.0.0.1", "--port", str(self.port), "--local-pc", SIM_PC,
                 "--remote-pc", GW_PC, "--control-port", str(self.control_port)] + list(args)
+        if len(opts) % 2 or not all(o.startswith("--") for o in opts[::2]):
+            raise ValueError(f"pstn-sim options must be '--option value' pairs: {args}")
+        self.cfg_path = os.path.join(workdir, f"{name}.cfg")
+        pairs = list(zip(opts[::2], opts[1::2]))
+        with open(self.cfg_path, "w") as f:  # --timer is a command-line option only
+            f.write("# written by tests/integration/lib/gwtest.py\n")
+            f.writelines(f"{o[2:]} {v}\n" for o, v in pairs if o != "--timer")
+        cmd = [SIM_BIN, "-c", self.cfg_path] + [x for o, v in pairs if o == "--timer" for x in (o, v)]
         self.cmdline = cmd
         self.proc = procs.start(cmd, self.log_path)
         wait_until(lambda: "pstn-sim ready" in self.proc.log() or not self.proc.alive(), 10,
