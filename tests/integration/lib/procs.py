@@ -221,7 +221,7 @@ class Vty:
 # --- libosmocore CTRL (IPA framed) ----------------------------------------------------------
 
 IPA_PROTO_OSMO, IPA_PROTO_IPACCESS = 0xEE, 0xFE
-IPA_EXT_CTRL = 0x04
+IPA_EXT_CTRL = 0x00     # IPAC_PROTO_EXT_CTRL of libosmocore (0x04 is OML router control)
 IPA_PING, IPA_PONG = 0x00, 0x01
 
 
