@@ -305,6 +305,14 @@ static void call_redirect(struct call *call, const struct route *rt)
 	call_release(call, CAUSE_NORMAL, false);
 }
 
+/* The route of the next attempt. call->attempt counts from 0 (route0), so the n-th attempt is
+ * the (n-1)-th alternative of route_next_fallback(), which counts its alternatives from 0. */
+static const struct route *call_next_route(struct call *call)
+{
+	call->attempt++;
+	return route_next_fallback(call->gw->routes, call->route0, call->attempt - 1);
+}
+
 /* Try the route of this attempt, then its fallbacks, until one sends an IAM. */
 static void call_attempt(struct call *call, int cause)
 {
@@ -331,8 +339,7 @@ static void call_attempt(struct call *call, int cause)
 		}
 		if (!route_advance_cause(gw->routes, cause))
 			break;
-		call->attempt++;
-		call->route = route_next_fallback(gw->routes, call->route0, call->attempt);
+		call->route = call_next_route(call);
 		if (call->route) {
 			CALL_CTR(call, CALL_CTR_ROUTE_ADVANCE);
 			LOGPCALL(call, LOGL_NOTICE, "cause %d: advance to route %s\n", cause,
@@ -351,8 +358,7 @@ static void call_next_attempt(struct call *call, int cause)
 		call_release(call, cause, false);
 		return;
 	}
-	call->attempt++;
-	call->route = route_next_fallback(gw->routes, call->route0, call->attempt);
+	call->route = call_next_route(call);
 	if (!call->route) {
 		call_release(call, cause, false);
 		return;
@@ -817,8 +823,7 @@ static int call_fsm_timer_cb(struct osmo_fsm_inst *fi)
 		LOGPCALL(call, LOGL_NOTICE, "T7 expired: no ACM\n");
 		isup_leg_clear(call, CAUSE_RECOVERY_TIMER, false);
 		esup_outcome(call, CAUSE_RECOVERY_TIMER);
-		call->attempt++;
-		call->route = route_next_fallback(call->gw->routes, call->route0, call->attempt);
+		call->route = call_next_route(call);
 		if (call->route) {
 			rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_ROUTE_ADVANCE);
 			call_attempt(call, CAUSE_RECOVERY_TIMER);
