@@ -255,7 +255,6 @@ static int attempt_isup_route(struct call *call, const struct route *rt)
 		esup_outcome(call, CAUSE_NO_CIRCUIT);
 		return CAUSE_NO_CIRCUIT;
 	}
-	call->hunts++;
 	call->cic_no = cic_code(call->cic);
 	call->dpc = cic_dpc(call->cic);
 	osmo_fsm_inst_update_id_f(call->fi, "c%u-cic%u", call->id, call->cic_no);
@@ -320,8 +319,10 @@ static void call_attempt(struct call *call, int cause)
 	unsigned max_attempts = osmo_tdef_get(call_tdefs, -2, OSMO_TDEF_CUSTOM, 4);
 
 	while (call->route) {
-		if (call->attempt + call->hunts > max_attempts)
+		/* X2 bounds the tries: each route tried and each dual-seizure retry counts once */
+		if (call->tries >= max_attempts)
 			break;
+		call->tries++;
 		if (route_is_down(call->route)) {
 			cause = CAUSE_NO_CIRCUIT;
 		} else if (call->route->type == ROUTE_TYPE_ISUP) {
