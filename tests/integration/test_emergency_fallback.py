@@ -95,12 +95,13 @@ def test(chk):
         s = b.sims["sg1"].wait_counter("calls.completed", 2)
         iams = tap.isup("IAM", "gw>sim", since=t_rec)
         chk.eq([m["called"]["digits"] for m in iams], ["112", "112"], "after recovery: one IAM per call, 112 on the primary")
-        first_anm = tap.isup("ACM", "sim>gw", since=t_rec)
+        first_acm = tap.isup("ACM", "sim>gw", since=t_rec)
         cleared = b.traps.wait_alarm("cleared", "consecutive-failures", "psap-primary", 10.0, since=t_rec)
-        if chk.check(cleared is not None and first_anm, "TRAP alarm cleared consecutive-failures route:psap-primary"):
-            after = cleared["t"] - first_anm[0]["_t"]
+        if chk.check(cleared is not None and first_acm, "TRAP alarm cleared consecutive-failures route:psap-primary"):
+            after = cleared["t"] - first_acm[0]["_t"]
             print(f"measured: alarm cleared {after:.3f} s after the first success (clear-after 2)")
-            chk.check(2.0 <= after <= 5.0, f"cleared clear-after (2 s) after the success, within 5 s: {after:.3f} s")
+            # the tap stamps a message once it has passed it on: allow it a little behind
+            chk.check(1.8 <= after <= 5.0, f"cleared clear-after (2 s) after the success, within 5 s: {after:.3f} s")
         gwtest.wait_until(lambda: not b.alarms()["active"], 10, interval=0.5,
                           what="no active alarm once the route has recovered")
         al = b.alarms()
