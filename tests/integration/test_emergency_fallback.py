@@ -74,6 +74,12 @@ def test(chk):
         act = [a for a in al["active"] if a["kind"] == "consecutive-failures" and a["subject"] == "psap-primary"]
         chk.check(len(act) == 1 and act[0]["state"] == "raised" and act[0]["on"] == "route",
                   f"show emergency alarms: consecutive-failures on route psap-primary raised: {al['active']}")
+        if act and rels:
+            # the show's RAISED column (UTC, whole seconds) against the wall clock of the first REL
+            first_wall = time.time() - (time.monotonic() - rels[0]["_t"])
+            d = act[0]["raised_at"] - first_wall if act[0]["raised_at"] else None
+            chk.check(d is not None and -1.0 <= d <= RAISE_BOUND,
+                      f"show emergency alarms: raised {d if d is None else round(d, 1)} s after the first failure")
         chk.check(not [a for a in al["active"] if a["on"] == "number"],
                   f"no alarm on the number (it kept succeeding through the fallback): {al['active']}")
         es = b.cmd("show emergency")

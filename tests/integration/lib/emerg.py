@@ -12,6 +12,7 @@ Built on gwtest.py (Sim, WireTap, SIPp runners, Checker). What it adds:
 
 Every wait is bounded; processes are stopped by pid.
 """
+import calendar
 import os
 import re
 import shutil
@@ -92,7 +93,8 @@ class TrapListener:
 
 def parse_alarms(text):
     """`show emergency alarms` -> {'active': [...], 'history': [...], 'header': str,
-    'escalation': str}; rows are dicts id, state, severity, kind, on, subject."""
+    'escalation': str}; rows are dicts id, state, severity, kind, on, subject, raised_at (epoch
+    seconds, from the RAISED (UTC) column; None if not raised)."""
     res = {"active": [], "history": [], "header": "", "escalation": ""}
     part = None
     row = re.compile(r"^\s*(\d+)\s+(pending|raised|clearing|cleared)\s+(\S+)\s+(\S+)\s+(number|route)\s+(\S+)")
@@ -110,9 +112,11 @@ def parse_alarms(text):
             continue
         m = row.match(line)
         if m and part:
+            times = [calendar.timegm(time.strptime(t, "%Y-%m-%d %H:%M:%S"))
+                     for t in re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line)]
             res[part].append({"id": int(m.group(1)), "state": m.group(2), "severity": m.group(3),
                               "kind": m.group(4), "on": m.group(5), "subject": m.group(6),
-                              "line": line})
+                              "raised_at": times[0] if times else None, "line": line})
     return res
 
 
