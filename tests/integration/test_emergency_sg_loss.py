@@ -6,7 +6,9 @@ escalation command receives it.
 Two simulators, each behind its own association and `as`: sg1 (point code 0.0.2) carries the
 primary route `psap-primary`, sg2 (0.0.3) the alternate `psap-alt`, assigned with
 `destination PC as NAME`. Both answer 112. The escalation command appends its standard input to
-a file in the test's directory. After a first call answered through sg1, sg1 is stopped (by pid):
+a file in the test's directory. After a first call answered through sg1, sg1 first sends DUNA
+for 0.0.2: the alarm is raised, calls go to sg2; DAVA clears it (`clear-after 2`) and calls use sg1
+again. Then sg1 is stopped (by pid):
 the gateway's association to it is lost for good, MTP-PAUSE marks psap-primary down and the
 route-unavailable alarm must be raised (TRAP, `show emergency alarms`, the escalation command's
 JSON). Emergency calls must then be answered through sg2, with no attempt on the dead route, and
@@ -66,9 +68,31 @@ def run(chk, b, esc_file):
     chk.eq(len(b.taps["sg1"].isup("IAM", "gw>sim")), 1, "before the loss: the IAM went to sg1")
     chk.eq(len(b.taps["sg2"].isup("IAM", "gw>sim")), 0, "before the loss: nothing to sg2")
 
+    # first the SG only reports the destination unavailable (DUNA), then available (DAVA)
+    t_duna = time.monotonic()
+    b.sims["sg1"].must(f"duna {PC1}")
+    duna = b.traps.wait_alarm("raised", "route-unavailable", "psap-primary", RAISE_BOUND, since=t_duna)
+    if chk.check(duna is not None, "DUNA: TRAP alarm raised route-unavailable route:psap-primary"):
+        print(f"measured: route-unavailable raised {duna['t'] - t_duna:.3f} s after the DUNA was asked for")
+    rc, st = b.sipp_uac("call_uac_answer.xml", "112", calls=2, rate=2, extra=["-d", "200"])
+    chk.check(rc == 0 and st["successful"] == 2, f"DUNA: 2 calls to 112 answered {st['received']}")
+    b.sims["sg2"].wait_counter("calls.completed", 2)
+    chk.eq(len(b.taps["sg2"].isup("IAM", "gw>sim", since=t_duna)), 2, "DUNA: the IAMs went to sg2")
+    chk.eq(len(b.taps["sg1"].isup("IAM", "gw>sim", since=t_duna)), 0, "DUNA: nothing to sg1")
+    chk.check(re.search(r"^112 +psap-primary +down ", b.cmd("show routes"), re.M), "DUNA: show routes: psap-primary down")
+    t_dava = time.monotonic()
+    b.sims["sg1"].must(f"dava {PC1}")
+    cleared = b.traps.wait_alarm("cleared", "route-unavailable", "psap-primary", 8, since=t_dava)
+    if chk.check(cleared is not None and duna and cleared["id"] == duna["id"], "DAVA: the alarm cleared"):
+        print(f"measured: route-unavailable cleared {cleared['t'] - t_dava:.3f} s after the DAVA (clear-after 2)")
+    rc, st = b.sipp_uac("call_uac_answer.xml", "112", calls=1, extra=["-d", "200"])
+    chk.check(rc == 0 and st["successful"] == 1, f"DAVA: 112 answered {st['received']}")
+    chk.eq(len(b.taps["sg1"].isup("IAM", "gw>sim", since=t_dava)), 1, "DAVA: the IAM went to sg1 again")
+    b.sims["sg1"].wait_counter("calls.completed", 2)
+
     t_loss = time.monotonic()
     final = b.stop_sim("sg1")
-    chk.eq(final.get("calls.in"), 1, "sg1 final summary: calls.in")
+    chk.eq(final.get("calls.in"), 2, "sg1 final summary: calls.in")
     raised = b.traps.wait_alarm("raised", "route-unavailable", "psap-primary", RAISE_BOUND, since=t_loss)
     if chk.check(raised is not None, "TRAP alarm raised route-unavailable route:psap-primary"):
         print(f"measured: route-unavailable raised {raised['t'] - t_loss:.3f} s after sg1 was stopped")
@@ -81,9 +105,9 @@ def run(chk, b, esc_file):
     rc, st = b.sipp_uac("call_uac_answer.xml", "112", calls=3, rate=2, extra=["-d", "200"])
     chk.check(rc == 0 and st["successful"] == 3 and st["failed"] == 0,
               f"after the loss: 3 calls to 112 answered ({st['successful']} ok, {st['failed']} failed) {st['received']}")
-    s2 = b.sims["sg2"].wait_counter("calls.completed", 3)
-    chk.eq(s2.get("rx.IAM"), 3, "sg2 rx.IAM")
-    chk.eq(s2.get("calls.answered.in"), 3, "sg2 calls.answered.in")
+    s2 = b.sims["sg2"].wait_counter("calls.completed", 5)
+    chk.eq(s2.get("rx.IAM"), 5, "sg2 rx.IAM (2 during the DUNA, 3 after the loss)")
+    chk.eq(s2.get("calls.answered.in"), 5, "sg2 calls.answered.in")
     iams = b.taps["sg2"].isup("IAM", "gw>sim", since=t_calls)
     chk.eq([m["called"]["digits"] for m in iams], ["112"] * 3, "sg2: called 112 on each IAM")
     chk.check(all(m["_label"]["dpc"] == 3 and m["_label"]["opc"] == 1 for m in iams),
@@ -91,10 +115,10 @@ def run(chk, b, esc_file):
     chk.eq(len(b.taps["sg1"].isup("IAM", "gw>sim", since=t_loss)), 0, "no IAM towards the lost SG")
 
     es = b.cmd("show emergency")
-    chk.check("psap-primary attempts 1 success 1 failure 0" in es and "UNAVAILABLE" in es,
+    chk.check("psap-primary attempts 2 success 2 failure 0" in es and "UNAVAILABLE" in es,
               "show emergency: psap-primary unavailable, not attempted after the loss")
-    chk.check(re.search(r"^ psap-alt +attempts 3 success 3 failure 0 .* available$", es, re.M),
-              "show emergency: psap-alt 3 successes, available")
+    chk.check(re.search(r"^ psap-alt +attempts 5 success 5 failure 0 .* available$", es, re.M),
+              "show emergency: psap-alt 5 successes, available")
     al = b.alarms()
     ru = [a for a in al["active"] if a["kind"] == "route-unavailable"]
     chk.check([(a["subject"], a["state"]) for a in ru] == [("psap-primary", "raised")],
@@ -108,12 +132,17 @@ def run(chk, b, esc_file):
     def got():
         return [e for e in escalations(esc_file) if e.get("kind") == "route-unavailable"]
     try:
-        gwtest.wait_until(got, 10, interval=0.2, what="escalation JSON for route-unavailable")
+        gwtest.wait_until(lambda: len(got()) >= 3, 10, interval=0.2, what="escalation JSON x 3")
     except TimeoutError as e:
         chk.check(False, str(e))
     ev = got()
-    if chk.eq(len(ev), 1, "escalation: one route-unavailable JSON line"):
-        e = ev[0]
+    chk.eq([(e.get("event"), e.get("subject")) for e in ev],
+           [("raised", "psap-primary"), ("cleared", "psap-primary"), ("raised", "psap-primary")],
+           "escalation: raised and cleared for the DUNA, raised for the loss")
+    if len(ev) == 3:
+        chk.check(duna and ev[0]["id"] == ev[1]["id"] == duna["id"] and isinstance(ev[1].get("cleared_at"), int)
+                  and ev[1]["cleared_at"] >= ev[1]["raised_at"], f"escalation: the DUNA alarm's clear: {ev[1]}")
+        e = ev[2]
         chk.eq((e.get("event"), e.get("subject_type"), e.get("subject"), e.get("severity")),
                ("raised", "route", "psap-primary", "major"), "escalation JSON: event, subject, severity")
         chk.eq(e.get("id"), raised["id"] if raised else None, "escalation JSON id = TRAP id")
@@ -127,9 +156,9 @@ def run(chk, b, esc_file):
     chk.check(f"cat >> {esc_file}" in esc_line and "failed 0" in esc_line and "killed 0" in esc_line
               and "dropped 0" in esc_line, f"show emergency alarms: {esc_line}")
     c = b.counters()
-    chk.ge(c.get("escalation:exit:ok"), 1, "gateway escalation:exit:ok")
+    chk.eq(c.get("escalation:exit:ok"), 3, "gateway escalation:exit:ok")
     chk.eq(c.get("escalation:exit:failed"), 0, "gateway escalation:exit:failed")
-    chk.ge(c.get("emergency:route:down"), 1, "gateway emergency:route:down")
+    chk.eq(c.get("emergency:route:down"), 2, "gateway emergency:route:down (DUNA, loss)")
     chk.eq(c.get("emergency:failure"), 0, "gateway emergency:failure (the down route was skipped)")
     chk.check(not b.traps.error, f"CTRL TRAP connection: {b.traps.error}")
 
