@@ -74,7 +74,7 @@ struct call {
 	const struct route *route0;	/* the route the number selected */
 	const struct route *route;	/* the route of the current attempt */
 	unsigned attempt;		/* 0 = route0, n = n-th fallback */
-	unsigned tries;			/* routes tried, dual-seizure retries included (X2) */
+	unsigned hunts;			/* circuits seized in this call (dual seizure retries) */
 
 	struct osmo_timer_list setup_timer;	/* X3: SIP->ISUP set-up over all attempts */
 	struct number dialled;		/* the called number as it arrived */

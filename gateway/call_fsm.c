@@ -49,9 +49,11 @@ struct osmo_tdef call_tdefs[] = {
 	{ .T = -1, .default_val = 180, .unit = OSMO_TDEF_S,
 	  .desc = "ISUP->SIP: INVITE sent, waiting for the SIP answer" },
 	{ .T = -2, .default_val = 4, .unit = OSMO_TDEF_CUSTOM,
-	  .desc = "most route attempts per call (fallbacks and dual-seizure retries)" },
+	  .desc = "most IAMs per call (first route, fallbacks and re-hunts together)" },
 	{ .T = -3, .default_val = 30, .unit = OSMO_TDEF_S,
 	  .desc = "SIP->ISUP: longest set-up over all route attempts, until address complete" },
+	{ .T = -4, .default_val = 10, .unit = OSMO_TDEF_MS, .min_val = 1,
+	  .desc = "circuit lost before a backward message: delay before hunting again" },
 	{}
 };
 
@@ -83,6 +85,7 @@ enum call_ctr {
 	CALL_CTR_EMERGENCY,
 	CALL_CTR_REDIRECTED,
 	CALL_CTR_SETUP_TIMEOUT,
+	CALL_CTR_RX_UNEXPECTED,
 };
 
 static const struct rate_ctr_desc call_ctr_desc[] = {
@@ -103,6 +106,7 @@ static const struct rate_ctr_desc call_ctr_desc[] = {
 	[CALL_CTR_EMERGENCY] = { "calls:emergency", "emergency calls handled" },
 	[CALL_CTR_REDIRECTED] = { "route:redirected", "calls redirected (302) to a SIP route" },
 	[CALL_CTR_SETUP_TIMEOUT] = { "timer:x3", "calls not complete within the set-up limit (X3)" },
+	[CALL_CTR_RX_UNEXPECTED] = { "rx:unexpected", "ISUP call messages discarded in the call's state" },
 };
 
 const struct rate_ctr_group_desc call_ctrg_desc = {
@@ -163,6 +167,14 @@ static void esup_route_seen(struct call *call, const struct route *rt, bool avai
 		esup_route_state(call->gw->esup, rt_name(rt), available);
 }
 static void call_next_attempt(struct call *call, int cause);
+
+/* The route of the next attempt: attempt n (n >= 1) is route0's (n-1)-th fallback, since
+ * route_next_fallback counts its alternatives from 0. NULL when none is left. */
+static const struct route *call_next_route(struct call *call)
+{
+	call->attempt++;
+	return route_next_fallback(call->gw->routes, call->route0, call->attempt - 1);
+}
 
 /* --- SIP side helpers ------------------------------------------------------------------- */
 
@@ -255,19 +267,19 @@ static int attempt_isup_route(struct call *call, const struct route *rt)
 		esup_outcome(call, CAUSE_NO_CIRCUIT);
 		return CAUSE_NO_CIRCUIT;
 	}
+	call->hunts++;
 	call->cic_no = cic_code(call->cic);
 	call->dpc = cic_dpc(call->cic);
 	osmo_fsm_inst_update_id_f(call->fi, "c%u-cic%u", call->id, call->cic_no);
 
-	called.npi = 1;
 	if (isup_number_set(&called, num.nai, num.digits) < 0)
 		goto bad_number;
 	if (call->calling.num.digits[0]) {
-		calling.npi = 1;
-		calling.pres = call->calling.apri;
-		calling.screen = call->calling.screening;
+		/* isup_number_set starts from a cleared number: the indicators come after it */
 		if (isup_number_set(&calling, call->calling.num.nai, call->calling.num.digits) < 0)
 			goto bad_number;
+		calling.pres = call->calling.apri;
+		calling.screen = call->calling.screening;
 	}
 	iam = isup_msg_iam(call->fi, call->cic_no, &called, call->calling.num.digits[0] ? &calling : NULL,
 			   call->cpc, 0 /* speech */);
@@ -304,37 +316,30 @@ static void call_redirect(struct call *call, const struct route *rt)
 	call_release(call, CAUSE_NORMAL, false);
 }
 
-/* The route of the next attempt. call->attempt counts from 0 (route0), so the n-th attempt is
- * the (n-1)-th alternative of route_next_fallback(), which counts its alternatives from 0. */
-static const struct route *call_next_route(struct call *call)
-{
-	call->attempt++;
-	return route_next_fallback(call->gw->routes, call->route0, call->attempt - 1);
-}
-
-/* Try the route of this attempt, then its fallbacks, until one sends an IAM. */
-static void call_attempt(struct call *call, int cause)
+/* Try the route of this attempt, then its fallbacks, until one sends an IAM. Returns true if
+ * one did; false when the call was released (and freed). */
+static bool call_attempt(struct call *call, int cause)
 {
 	struct gw *gw = call->gw;
 	unsigned max_attempts = osmo_tdef_get(call_tdefs, -2, OSMO_TDEF_CUSTOM, 4);
 
 	while (call->route) {
-		/* X2 bounds the tries: each route tried and each dual-seizure retry counts once */
-		if (call->tries >= max_attempts)
+		/* X2 counts IAMs sent, whether a fallback or a re-hunt on the same route asked for
+		 * them; routes skipped without an IAM are bounded by ROUTE_CHAIN_MAX */
+		if (call->hunts >= max_attempts)
 			break;
-		call->tries++;
 		if (route_is_down(call->route)) {
 			cause = CAUSE_NO_CIRCUIT;
 		} else if (call->route->type == ROUTE_TYPE_ISUP) {
 			cause = attempt_isup_route(call, call->route);
 			if (!cause)
-				return;
+				return true;
 		} else if (!call->sip_provisional && !call->dialled_shed) {
 			/* A SIP route for a SIP-originated call is a peer site: the caller is redirected
 			 * there (302), marked so that the call is shed at most once. This gateway relays
 			 * no SIP to SIP. */
 			call_redirect(call, call->route);
-			return;
+			return false;
 		} else {
 			cause = CAUSE_NO_ROUTE_DEST;
 		}
@@ -348,6 +353,7 @@ static void call_attempt(struct call *call, int cause)
 		}
 	}
 	call_release(call, cause, false);
+	return false;
 }
 
 /* Move to the next fallback after a failure on the current attempt. */
@@ -465,8 +471,8 @@ struct call *call_from_sip(struct gw *gw, const struct sip_event *ev)
 	call->route0 = call->route = rt;
 	LOGPCALL(call, LOGL_INFO, "SIP INVITE for %s (%s) from %s:%u, class %s\n", call->called.digits,
 		 ci->ruri_user, ci->src_ip, ci->src_port, get_value_string(adm_class_names, cls));
-	call_attempt(call, CAUSE_NO_ROUTE_DEST);
-	return call;
+	/* the call is gone when no attempt sent an IAM: never hand back a freed call */
+	return call_attempt(call, CAUSE_NO_ROUTE_DEST) ? call : NULL;
 }
 
 /* --- ISUP -> SIP ------------------------------------------------------------------------ */
@@ -501,6 +507,8 @@ int call_from_isup(struct gw *gw, struct cic *cic, const struct isup_msg *iam, u
 		*acl = 1;
 		return CAUSE_SWITCH_CONGESTION;
 	}
+	/* no SIP leg exists until the INVITE is sent: a release before it has nothing to cancel */
+	call->sip_gone = true;
 	rate_ctr_inc2(gw->call_ctrs, CALL_CTR_ISUP_IN);
 	if (cls == GW_CALL_CLASS_EMERGENCY)
 		rate_ctr_inc2(gw->call_ctrs, CALL_CTR_EMERGENCY);
@@ -525,6 +533,15 @@ int call_from_isup(struct gw *gw, struct cic *cic, const struct isup_msg *iam, u
 	}
 	call->cpc = ISUP_HAS(iam, ISUP_P_CPC) ? iam->cpc : NUMBER_CPC_ORDINARY;
 
+	/* en bloc only: an IAM without digits, or with the codes 11..14 of Q.763 3.9 (which no
+	 * Request-URI user part can carry), is refused as an invalid number format */
+	if (!call->called.digits[0] || call->called.digits[strspn(call->called.digits, "0123456789")]) {
+		LOGPCALL(call, LOGL_NOTICE, "unusable called number '%s'\n", call->called.digits);
+		rate_ctr_inc2(gw->call_ctrs, CALL_CTR_BAD_NUMBER);
+		call->cic = NULL;	/* the user part releases it with the returned cause */
+		call_release(call, CAUSE_INVALID_NUMBER, false);
+		return CAUSE_INVALID_NUMBER;
+	}
 	rt = route_lookup(gw->routes, call->called.digits);
 	if (!rt || route_is_down(rt) || rt->type == ROUTE_TYPE_ISUP) {
 		LOGPCALL(call, LOGL_NOTICE, "no SIP route for %s\n", call->called.digits);
@@ -555,6 +572,7 @@ int call_from_isup(struct gw *gw, struct cic *cic, const struct isup_msg *iam, u
 	req.sdp = sdp;
 	call->sip_ref = gw_new_sip_ref(gw);
 	gw_call_hash_add(gw, call);
+	call->sip_gone = false;
 	rc = sip_fe_invite(gw->sip, call->sip_ref, &req);
 	talloc_free(sdp);
 	if (rc < 0) {
@@ -782,8 +800,11 @@ static void call_allstate(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		LOGPCALL(call, LOGL_NOTICE, "circuit lost, cause %d\n", cause);
 		esup_outcome(call, cause);
 		if (call->dir == CALL_DIR_SIP_TO_ISUP && !call->acm && !call->sip_answered) {
-			/* dual seizure lost or reset before any backward message: try again */
-			call_attempt(call, CAUSE_NO_CIRCUIT);
+			/* dual seizure lost or reset before any backward message: try again, but
+			 * not from inside the circuit layer's callback: a group reset still walking
+			 * its range would take back the circuit a hunt picks now */
+			osmo_fsm_inst_state_chg_ms(fi, CALL_ST_WAIT_ACM,
+						   osmo_tdef_get(call_tdefs, -4, OSMO_TDEF_MS, 10), -4);
 			break;
 		}
 		call_release(call, cause, false);
@@ -816,6 +837,10 @@ static int call_fsm_timer_cb(struct osmo_fsm_inst *fi)
 {
 	struct call *call = fi->priv;
 
+	if (fi->T == -4) {
+		call_attempt(call, CAUSE_NO_CIRCUIT);
+		return 0;
+	}
 	switch (fi->state) {
 	case CALL_ST_WAIT_ACM:
 		/* Q.764 2.1.2.1 / 2.4.1: T7 expiry -> release with cause 102; a route-advance
@@ -867,7 +892,10 @@ static const struct osmo_fsm_state call_fsm_states[] = {
 	[CALL_ST_WAIT_ACM] = {
 		.name = "WAIT_ACM",
 		.in_event_mask = S(CALL_EV_RX_ACM) | S(CALL_EV_RX_ANM),
-		.out_state_mask = S(CALL_ST_WAIT_ACM) | S(CALL_ST_WAIT_ANM) | S(CALL_ST_WAIT_ACK),
+		/* WAIT_ACM is also the state every call is allocated in: an ISUP->SIP call
+		 * leaves it for WAIT_SIP_PROGRESS once its INVITE is sent */
+		.out_state_mask = S(CALL_ST_WAIT_ACM) | S(CALL_ST_WAIT_ANM) | S(CALL_ST_WAIT_ACK)
+				  | S(CALL_ST_WAIT_SIP_PROGRESS),
 		.action = st_wait_acm,
 	},
 	[CALL_ST_WAIT_ANM] = {
@@ -933,6 +961,8 @@ struct osmo_fsm call_fsm = {
 
 static __attribute__((constructor)) void call_fsm_register(void)
 {
+	/* val starts at 0 (no timer, no attempt) until the defaults are copied in */
+	osmo_tdefs_reset(call_tdefs);
 	OSMO_ASSERT(osmo_fsm_register(&call_fsm) == 0);
 }
 
@@ -953,6 +983,7 @@ void call_rx_isup(struct call *call, const struct isup_msg *msg)
 	uint32_t ev = isup_event[msg->type];
 
 	if (!ev) {
+		rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_RX_UNEXPECTED);
 		LOGPCALL(call, LOGL_NOTICE, "rx %s: not handled in a call, ignored\n",
 			 isup_msg_type_name(msg->type));
 		return;
@@ -961,6 +992,7 @@ void call_rx_isup(struct call *call, const struct isup_msg *msg)
 	if (!(call->fi->fsm->states[call->fi->state].in_event_mask & S(ev))
 	    && !(call->fi->fsm->allstate_event_mask & S(ev))) {
 		/* Q.764 2.9.5.1: an unexpected message in this state is discarded */
+		rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_RX_UNEXPECTED);
 		LOGPCALL(call, LOGL_NOTICE, "rx %s: unexpected in this state, discarded\n",
 			 isup_msg_type_name(msg->type));
 		return;
