@@ -18,17 +18,19 @@ SCEN=$top/sipp-scenarios
 CALLS=${DEMO_CALLS:-300}
 RATE=${DEMO_RATE:-30}
 HOLD_MS=${DEMO_HOLD_MS:-1000}	# 30 calls/s x ~1.3 s < the 62 circuits of the example
-# The demo's numbers; the simulator gets a rule for each on its command line (added to the
-# config file's rules, the longest prefix wins), so the demo does not depend on those rules.
+# The demo's numbers, as docs/examples/pstn-sim.cfg treats them (the gateway sends national
+# numbers without their prefix 0). The simulator also gets these rules on its command line (they
+# add to the file's, the longest prefix wins): the demo does not hang on that file's rules, and
+# its answered calls ring only 200 ms so that 30 calls/s fit the example's 62 circuits.
 ANSWER_NUMBER=+33212345678	# answered after 200 ms
-BUSY_NUMBER=+33999000017	# REL cause 17: 486
-UNALLOC_NUMBER=+33999000001	# REL cause 1: 404
-SIM_RULES=(--rule 3321234:answer:200 --rule 33999000017:reject:17 --rule 33999000001:reject:1)
+BUSY_NUMBER=0401700017		# 4017: REL cause 17 -> 486
+UNALLOC_NUMBER=0400100001	# 4001: REL cause 1 -> 404
+SIM_RULES=(--rule 3321234:answer:200 --rule 4017:reject:17 --rule 4001:reject:1)
 FEW=5
 # Where the example config puts the gateway's SIP and VTY (overridable)
 SIP_PORT=${DEMO_SIP_PORT:-5060}
 VTY_PORT=${DEMO_VTY_PORT:-4250}
-SIM_CTL_PORT=${DEMO_SIM_CONTROL_PORT:-4260}
+SIM_CTL_PORT=${DEMO_SIM_CONTROL_PORT:-2906}
 
 for f in "$GW_BIN" "$SIM_BIN"; do
 	[ -x "$f" ] || { echo "demo: $f is not built (run ./setup.sh build)" >&2; exit 1; }
@@ -80,9 +82,15 @@ s.sendto(sys.argv[2].encode(), ("127.0.0.1", int(sys.argv[1])))
 print(s.recvfrom(65536)[0].decode(), end="")
 EOF
 }
-wait_for() {	# seconds what command...: poll until the command succeeds
+wait_for() {	# seconds what command...: poll until the command succeeds (or a daemon died)
 	local secs=$1 what=$2 i; shift 2
-	for i in $(seq $((secs * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+	for i in $(seq $((secs * 5))); do
+		"$@" >/dev/null 2>&1 && return 0
+		for p in $sim_pid $gw_pid; do
+			kill -0 "$p" 2>/dev/null || { echo "demo: a daemon exited while waiting for: $what" >&2; return 1; }
+		done
+		sleep 0.2
+	done
 	echo "demo: $what not reached within ${secs}s" >&2
 	return 1
 }
@@ -94,6 +102,9 @@ echo "== starting pstn-sim ($SIM_CFG) and the gateway ($GW_CFG); logs in $work"
 sim_pid=$!
 wait_for 10 "pstn-sim ready" grep -q "pstn-sim ready" "$work/pstn-sim.log" \
 	|| { tail -20 "$work/pstn-sim.log"; exit 1; }
+port_free() { py "$1" <<<'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1])))'; }
+# the gateway's CTRL port is fixed: another gateway on this machine must end first
+wait_for 30 "the gateway's CTRL port 4251 free" port_free 4251 || exit 1
 "$GW_BIN" -c "$GW_CFG" >"$work/sipisup-gw.log" 2>&1 &
 gw_pid=$!
 wait_for 20 "ASP active at the simulator" sim_active || { tail -20 "$work/sipisup-gw.log"; exit 1; }

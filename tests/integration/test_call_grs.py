@@ -35,7 +35,8 @@ def test(chk):
                   + (f"; errors: {st['errors'][-800:]}" if st["failed"] else ""))
         byes = [m for m in st["messages"] if m["method"] == "BYE"]
         chk.eq(len(byes), N, "BYEs received by SIPp")
-        print(f"info: BYE Reason causes after the reset: {[m['reason'] for m in byes]}")
+        chk.eq([m["reason"] for m in byes], [41] * N,
+               "BYE Reason: the circuit layer's cause for a reset circuit (41, sigtran/cic.h)")
         grs = b.tap.isup("GRS", "sim>gw", since=t_reset)
         gra = gwtest.wait_until(lambda: b.tap.isup("GRA", "gw>sim", since=t_reset), 5, what="GRA")
         if chk.eq(len(grs), 1, "GRS from the PSTN"):

@@ -4,6 +4,7 @@
 500 answered calls at 50 calls per second, each held 1 s, against pstn-sim answering at once.
 Zero failed calls at SIPp; the simulator and the gateway must count exactly 500 of each step."""
 import os
+import re
 import sys
 
 sys.dont_write_bytecode = True
@@ -38,7 +39,18 @@ def test(chk):
         chk.eq(c["calls:sip-in"], N, "gateway calls:sip-in")
         chk.eq(c["calls:answered"], N, "gateway calls:answered")
         chk.eq(c["calls:failed"], 0, "gateway calls:failed")
-        print("info: show admission\n" + b.gw.cmd("show admission"))
+        try:
+            gwtest.wait_until(lambda: b.gw.cmd("show calls").startswith("0 calls in progress"), 5,
+                              what="no call left")
+        except TimeoutError:
+            pass
+        chk.check(b.gw.cmd("show calls").startswith("0 calls in progress"),
+                  "gateway: no call left in progress after the load")
+        adm = b.gw.cmd("show admission")
+        chk.check(re.search(r"ordinary\s*: 0 calls, 0 bytes", adm) is not None,
+                  "admission: nothing left charged to ordinary calls")
+        chk.check(re.search(r"admitted 500\b", adm) is not None, "admission: 500 ordinary calls admitted")
+        print("info: show admission\n" + adm)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ SCEN = os.path.join(ROOT, "sipp-scenarios")
 GW_BIN = os.environ.get("SIPISUP_GW", os.path.join(ROOT, "gateway", "sipisup-gw"))
 SIM_BIN = os.environ.get("PSTN_SIM", os.path.join(ROOT, "tools", "pstn-sim", "pstn-sim"))
 
-GW_CTRL_PORT = 4251  # gateway/gw.h GW_CTRL_PORT
 GW_PC = "0.0.1"      # the gateway's point code (1)
 SIM_PC = "0.0.2"     # the simulator's point code (2): higher, it controls the even CICs
 GW_PC_NUM, SIM_PC_NUM = 1, 2
@@ -483,6 +482,7 @@ def gateway_config(b):
         "gateway",
         f" point-code {GW_PC}",
         " network-indicator national",
+        f" ctrl-port {b.ctrl_port}",
     ]
     lines += [f" timer call {k} {v}" for k, v in b.call_timers.items()]
     lines += [
@@ -552,24 +552,6 @@ class Counters:
         return v
 
 
-def wait_ctrl_port_free(timeout=60.0):
-    """The gateway's CTRL port is fixed (4251), so a gateway of another test run on this machine
-    makes ours exit at start-up: wait (bounded) until the port can be bound."""
-    def free():
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", GW_CTRL_PORT))
-            except OSError:
-                return False
-            return True
-    try:
-        wait_until(free, timeout, interval=0.5, what="CTRL port free")
-    except TimeoutError:
-        raise RuntimeError(f"127.0.0.1:{GW_CTRL_PORT} (the gateway's fixed CTRL port) stayed in use "
-                           f"for {timeout}s: another sipisup-gw runs on this machine") from None
-
-
 class Gateway:
     def __init__(self, bench):
         self.b = bench
@@ -577,7 +559,6 @@ class Gateway:
         with open(self.cfg_path, "w") as f:
             f.write(gateway_config(bench))
         self.log_path = os.path.join(bench.workdir, "sipisup-gw.log")
-        wait_ctrl_port_free()
         self.proc = procs.start([GW_BIN, "-c", self.cfg_path], self.log_path, cwd=bench.workdir)
         procs.wait_port("127.0.0.1", bench.vty_port, timeout=10, proc=self.proc)
         self.vty = procs.Vty("127.0.0.1", bench.vty_port)
@@ -590,9 +571,9 @@ class Gateway:
         return Counters(parse_rate_counters(self.cmd("show rate-counters")))
 
     def ctrl(self):
-        """A CTRL client (libosmocore CTRL is on 127.0.0.1:4251: its port is not configurable
-        in libosmocore 1.7). Counters read as rate_ctr.abs.call.0.calls:answered."""
-        return procs.Ctrl("127.0.0.1", GW_CTRL_PORT)
+        """A CTRL client on the bench's port ('gateway' / 'ctrl-port'). Counters read as
+        rate_ctr.abs.call.0.calls:answered."""
+        return procs.Ctrl("127.0.0.1", self.b.ctrl_port)
 
     def log(self):
         return self.proc.log()
@@ -625,6 +606,7 @@ class Bench:
         self.log_level = log_level
         self.sip_port = free_port_both()
         self.vty_port = procs.free_port()
+        self.ctrl_port = procs.free_port()
         self.groups = groups or [{"name": "g1", "first": 1, "last": 31}]
         self.routes = routes or [{"prefix": "default", "lines": ["name pstn",
                                                                  f"isup dpc {SIM_PC} circuit-group g1"]}]
