@@ -6,7 +6,7 @@ Route 112 `psap-a` has five fallbacks, all on the simulator, which answers nothi
 each attempt ends at T7. Phase 1, T7 2 s and X3 5 s: IAMs at 0, 2 and 4 s, then X3 ends the
 set-up: SIPp gets 504 with Reason cause 102 about 5 s after its INVITE, the third circuit is
 released with REL cause 102, no fourth IAM follows. Phase 2, set at run time over the VTY, T7
-1 s and X3 30 s: the bound is X2 (4 tries): exactly four IAMs, on the first four routes of the
+1 s and X3 30 s: the bound is X2 (4 IAMs per call): exactly four IAMs, on the first four routes of the
 chain in order, then 504 cause 102 about 4 s after the INVITE. Every attempt is a failure with
 cause 102 in the emergency supervision; the X3 and T7 counters say which timer ended what."""
 import os
