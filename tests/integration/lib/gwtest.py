@@ -43,6 +43,23 @@ GW_PC_NUM, SIM_PC_NUM = 1, 2
 
 # --- small helpers ----------------------------------------------------------------------------
 
+def _die_with_parent():
+    """In the child before exec: its own session (as procs.start does), and SIGTERM when the
+    test process dies, so a test killed at its time limit leaves no daemon behind."""
+    import ctypes
+    os.setsid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+def start(cmd, log_path, cwd=None):
+    """procs.start with the child tied to this process's life -> procs.Proc."""
+    with open(log_path, "wb") as log:
+        p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                             cwd=cwd, preexec_fn=_die_with_parent)
+    return procs.Proc(p, log_path, cmd)
+
+
 class Checker:
     """Collects results: check() prints ok/FAIL per assertion, finish() gives the exit code."""
 
@@ -263,7 +280,7 @@ class Sim:
             f.writelines(f"{o[2:]} {v}\n" for o, v in pairs if o != "--timer")
         cmd = [SIM_BIN, "-c", self.cfg_path] + [x for o, v in pairs if o == "--timer" for x in (o, v)]
         self.cmdline = cmd
-        self.proc = procs.start(cmd, self.log_path)
+        self.proc = start(cmd, self.log_path)
         wait_until(lambda: "pstn-sim ready" in self.proc.log() or not self.proc.alive(), 10,
                    what="pstn-sim ready")
         if not self.proc.alive():
@@ -559,7 +576,7 @@ class Gateway:
         with open(self.cfg_path, "w") as f:
             f.write(gateway_config(bench))
         self.log_path = os.path.join(bench.workdir, "sipisup-gw.log")
-        self.proc = procs.start([GW_BIN, "-c", self.cfg_path], self.log_path, cwd=bench.workdir)
+        self.proc = start([GW_BIN, "-c", self.cfg_path], self.log_path, cwd=bench.workdir)
         procs.wait_port("127.0.0.1", bench.vty_port, timeout=10, proc=self.proc)
         self.vty = procs.Vty("127.0.0.1", bench.vty_port)
         self.vty.enable()
