@@ -984,6 +984,34 @@ START_TEST(test_isup_sip_no_route)
 }
 END_TEST
 
+START_TEST(test_isup_sip_route_down_and_bad_calling)
+{
+	/* a SIP route out of service: cause 34 (the PSTN may route around it), not 1 */
+	struct route *s = route_lookup(gw->routes, "800123456");
+
+	ck_assert_int_eq(s->type, ROUTE_TYPE_SIP);
+	s->admin_down = true;
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	s->admin_down = false;
+	/* a calling number with code 11 cannot be a SIP user part: the call goes on with the
+	 * calling party not available */
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "6123B", 0, 10);
+	sip_in(SIP_EV_FAILURE, 1, 486, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	ladder_is("isup< IAM 3 called=800123456/3 calling=612345678/3/pres0 cpc=10\n"
+		  "isup> REL 3 cause=34\n"
+		  "isup< RLC 3\n"
+		  "isup< IAM 3 called=800123456/3 calling=6123B/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:anonymous@gw.example pai=- sdp\n"
+		  "sip< FAILURE 486 ref=1\n"
+		  "isup> REL 3 cause=17\n"
+		  "isup< RLC 3\n");
+	ck_assert_uint_eq(cctr("calls:no-route"), 1);
+	ck_assert_uint_eq(cctr("isup:bad-calling"), 1);
+}
+END_TEST
+
 START_TEST(test_isup_sip_bad_number)
 {
 	/* no digits, or codes 11..14 that no SIP user part carries: REL 28, nothing to SIP even
@@ -1318,6 +1346,7 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_isup_sip_rel_before_answer);
 	tcase_add_test(tc, test_isup_sip_no_answer_timer);
 	tcase_add_test(tc, test_isup_sip_no_route);
+	tcase_add_test(tc, test_isup_sip_route_down_and_bad_calling);
 	tcase_add_test(tc, test_isup_sip_bad_number);
 	tcase_add_test(tc, test_isup_sip_reset);
 	tcase_add_test(tc, test_isup_sip_invite_refused);
