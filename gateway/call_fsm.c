@@ -85,6 +85,7 @@ enum call_ctr {
 	CALL_CTR_EMERGENCY,
 	CALL_CTR_REDIRECTED,
 	CALL_CTR_SETUP_TIMEOUT,
+	CALL_CTR_BAD_CALLING,
 	CALL_CTR_RX_UNEXPECTED,
 };
 
@@ -105,6 +106,7 @@ static const struct rate_ctr_desc call_ctr_desc[] = {
 	[CALL_CTR_BAD_SDP] = { "refused:bad-sdp", "INVITEs whose offer has no usable codec" },
 	[CALL_CTR_EMERGENCY] = { "calls:emergency", "emergency calls handled" },
 	[CALL_CTR_REDIRECTED] = { "route:redirected", "calls redirected (302) to a SIP route" },
+	[CALL_CTR_BAD_CALLING] = { "isup:bad-calling", "IAM calling numbers not usable in SIP (codes 11..15)" },
 	[CALL_CTR_SETUP_TIMEOUT] = { "timer:x3", "calls not complete within the set-up limit (X3)" },
 	[CALL_CTR_RX_UNEXPECTED] = { "rx:unexpected", "ISUP call messages discarded in the call's state" },
 };
@@ -523,12 +525,17 @@ int call_from_isup(struct gw *gw, struct cic *cic, const struct isup_msg *iam, u
 	/* an ST (end of pulsing) signal is not part of the number */
 	call->called.digits[strcspn(call->called.digits, "F")] = '\0';
 	call->called.nai = iam->called.nai;
-	if (ISUP_HAS(iam, ISUP_P_CALLING)) {
+	/* a calling number with codes 11..15 cannot be a SIP user part: the call goes on with
+	 * the calling party not available, as for an IAM without one */
+	if (ISUP_HAS(iam, ISUP_P_CALLING) && iam->calling.digits[0]
+	    && !iam->calling.digits[strspn(iam->calling.digits, "0123456789")]) {
 		OSMO_STRLCPY_ARRAY(call->calling.num.digits, iam->calling.digits);
 		call->calling.num.nai = iam->calling.nai;
 		call->calling.apri = iam->calling.pres;
 		call->calling.screening = iam->calling.screen;
 	} else {
+		if (ISUP_HAS(iam, ISUP_P_CALLING))
+			rate_ctr_inc2(gw->call_ctrs, CALL_CTR_BAD_CALLING);
 		call->calling.apri = NUMBER_APRI_NOT_AVAILABLE;
 	}
 	call->cpc = ISUP_HAS(iam, ISUP_P_CPC) ? iam->cpc : NUMBER_CPC_ORDINARY;
@@ -544,11 +551,16 @@ int call_from_isup(struct gw *gw, struct cic *cic, const struct isup_msg *iam, u
 	}
 	rt = route_lookup(gw->routes, call->called.digits);
 	if (!rt || route_is_down(rt) || rt->type == ROUTE_TYPE_ISUP) {
-		LOGPCALL(call, LOGL_NOTICE, "no SIP route for %s\n", call->called.digits);
+		/* a route that exists but is out of service is congestion the PSTN may route
+		 * around (34), not an unallocated number (1) */
+		int cause = rt && rt->type == ROUTE_TYPE_SIP ? CAUSE_NO_CIRCUIT : CAUSE_UNALLOCATED;
+
+		LOGPCALL(call, LOGL_NOTICE, "no SIP route in service for %s: cause %d\n",
+			 call->called.digits, cause);
 		rate_ctr_inc2(gw->call_ctrs, CALL_CTR_NO_ROUTE);
 		call->cic = NULL;	/* the user part releases it with the returned cause */
-		call_release(call, CAUSE_UNALLOCATED, false);
-		return CAUSE_UNALLOCATED;
+		call_release(call, cause, false);
+		return cause;
 	}
 	call->route0 = call->route = rt;
 

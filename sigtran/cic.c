@@ -277,7 +277,7 @@ struct cic_group *cic_group_alloc(struct isup_up *up, const char *name)
 	rate_ctr_group_set_name(grp->ctrs, name);
 	osmo_tdefs_reset(grp->tdefs);
 	grp->hunting = CIC_HUNT_ASCENDING;
-	grp->reset_on_resume = true;
+	grp->reset_on_resume = false;	/* reset only what is in doubt: calls survive a link flap */
 	grp->in_doubt = true;
 	grp->grs_outstanding_max = 4;
 	grp->grs_pacing_ms = 100;

@@ -984,6 +984,34 @@ START_TEST(test_isup_sip_no_route)
 }
 END_TEST
 
+START_TEST(test_isup_sip_route_down_and_bad_calling)
+{
+	/* a SIP route out of service: cause 34 (the PSTN may route around it), not 1 */
+	struct route *s = route_lookup(gw->routes, "800123456");
+
+	ck_assert_int_eq(s->type, ROUTE_TYPE_SIP);
+	s->admin_down = true;
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "612345678", 0, 10);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	s->admin_down = false;
+	/* a calling number with code 11 cannot be a SIP user part: the call goes on with the
+	 * calling party not available */
+	isup_in_iam(3, "800123456", ISUP_NAI_NATIONAL, "6123B", 0, 10);
+	sip_in(SIP_EV_FAILURE, 1, 486, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 3);
+	ladder_is("isup< IAM 3 called=800123456/3 calling=612345678/3/pres0 cpc=10\n"
+		  "isup> REL 3 cause=34\n"
+		  "isup< RLC 3\n"
+		  "isup< IAM 3 called=800123456/3 calling=6123B/3/pres0 cpc=10\n"
+		  "sip> INVITE sip:0800123456@192.0.2.10:5060;user=phone from=sip:anonymous@gw.example pai=- sdp\n"
+		  "sip< FAILURE 486 ref=1\n"
+		  "isup> REL 3 cause=17\n"
+		  "isup< RLC 3\n");
+	ck_assert_uint_eq(cctr("calls:no-route"), 1);
+	ck_assert_uint_eq(cctr("isup:bad-calling"), 1);
+}
+END_TEST
+
 START_TEST(test_isup_sip_bad_number)
 {
 	/* no digits, or codes 11..14 that no SIP user part carries: REL 28, nothing to SIP even
@@ -1120,15 +1148,60 @@ END_TEST
 
 START_TEST(test_link_loss)
 {
-	/* MTP-PAUSE: the call in progress is kept, a new one finds no circuit on A nor B;
-	 * MTP-RESUME resets the circuits in doubt */
+	/* MTP-PAUSE: the call in progress is kept, a new one finds no circuit on A nor B.
+	 * MTP-RESUME after a link flap resets nothing (the circuits' states are known): the call
+	 * survives and ends normally, and new calls go out again. */
 	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
 	isup_in(isup_msg_con(ctx, 1, NULL));
 	sip_in(SIP_EV_ACK, REF_IN, 0, 0, NULL);
 	step("mtp pause");
 	isup_up_pause(gw->up, PEER_PC);
 	sip_in_invite(REF_IN + 1, "0123456789", "0611111111", NULL, false, NULL);
-	/* the circuits are in doubt after the outage: reset, and the call with them */
+	step("mtp resume");
+	mtp.n_grs = 0;
+	isup_up_resume(gw->up, PEER_PC);
+	ck_assert_uint_eq(mtp.n_grs, 0);
+	sip_in_invite(REF_IN + 2, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in(isup_msg_con(ctx, 2, NULL));
+	sip_in(SIP_EV_BYE, REF_IN, 0, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 1);
+	sip_in(SIP_EV_BYE, REF_IN + 2, 0, 0, NULL);
+	isup_in_simple(ISUP_MSGT_RLC, 2);
+	ladder_is("sip< INVITE 0123456789 ref=80000001\n"
+		  "isup> IAM 1 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< CON 1\n"
+		  "sip> 200 sdp ref=80000001\n"
+		  "sip< ACK 0 ref=80000001\n"
+		  "mtp pause\n"
+		  "sip< INVITE 0123456789 ref=80000002\n"
+		  "sip> 503 cause=34 ref=80000002\n"
+		  "mtp resume\n"
+		  "sip< INVITE 0123456789 ref=80000003\n"
+		  "isup> IAM 2 called=123456789/3 calling=611111111/3/pres0 cpc=10\n"
+		  "isup< CON 2\n"
+		  "sip> 200 sdp ref=80000003\n"
+		  "sip< BYE 0 ref=80000001\n"
+		  "isup> REL 1 cause=16\n"
+		  "isup< RLC 1\n"
+		  "sip< BYE 0 ref=80000003\n"
+		  "isup> REL 2 cause=16\n"
+		  "isup< RLC 2\n");
+	ck_assert_uint_eq(cctr("cic:lost"), 0);
+	ck_assert_uint_eq(cctr("route:advance"), 1);
+}
+END_TEST
+
+/* A group configured with reset-on-resume resets its circuits on every MTP-RESUME, and the
+ * calls on them with it (cause 41). */
+START_TEST(test_link_loss_reset_on_resume)
+{
+	cic_group_set_reset_on_resume(cic_group_find(gw->up, "A"), true);
+	cic_group_set_reset_on_resume(cic_group_find(gw->up, "B"), true);
+	sip_in_invite(REF_IN, "0123456789", "0611111111", NULL, false, NULL);
+	isup_in(isup_msg_con(ctx, 1, NULL));
+	sip_in(SIP_EV_ACK, REF_IN, 0, 0, NULL);
+	step("mtp pause");
+	isup_up_pause(gw->up, PEER_PC);
 	step("mtp resume");
 	mtp.n_grs = 0;
 	isup_up_resume(gw->up, PEER_PC);
@@ -1142,8 +1215,6 @@ START_TEST(test_link_loss)
 		  "sip> 200 sdp ref=80000001\n"
 		  "sip< ACK 0 ref=80000001\n"
 		  "mtp pause\n"
-		  "sip< INVITE 0123456789 ref=80000002\n"
-		  "sip> 503 cause=34 ref=80000002\n"
 		  "mtp resume\n"
 		  "sip> BYE cause=41 ref=80000001\n"
 		  "isup> GRS 1 range=3\n"
@@ -1152,7 +1223,6 @@ START_TEST(test_link_loss)
 		  "isup< GRA 11 range=3\n"
 		  "sip< TERMINATED 0 ref=80000001\n");
 	ck_assert_uint_eq(cctr("cic:lost"), 1);
-	ck_assert_uint_eq(cctr("route:advance"), 1);
 }
 END_TEST
 
@@ -1276,6 +1346,7 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_isup_sip_rel_before_answer);
 	tcase_add_test(tc, test_isup_sip_no_answer_timer);
 	tcase_add_test(tc, test_isup_sip_no_route);
+	tcase_add_test(tc, test_isup_sip_route_down_and_bad_calling);
 	tcase_add_test(tc, test_isup_sip_bad_number);
 	tcase_add_test(tc, test_isup_sip_reset);
 	tcase_add_test(tc, test_isup_sip_invite_refused);
@@ -1286,6 +1357,7 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_unexpected_messages);
 	tcase_add_test(tc, test_sip_leg_dropped);
 	tcase_add_test(tc, test_link_loss);
+	tcase_add_test(tc, test_link_loss_reset_on_resume);
 	tcase_add_test(tc, test_emergency_call);
 	tcase_add_test(tc, test_gw_stop);
 	tcase_add_test(tc, test_rel_without_cause);
