@@ -209,7 +209,8 @@ struct sip_probe {
 	nta_leg_t *leg;
 };
 
-static void oc_from_via(const sip_t *sip, struct sip_oc *oc)
+/* RFC 7339 5.1: the overload values a server put on our Via of its response */
+void sip_oc_from_via(const sip_t *sip, struct sip_oc *oc)
 {
 	const sip_via_t *v = sip ? sip->sip_via : NULL;
 	const char *s;
@@ -249,7 +250,7 @@ static int options_resp_cb(struct sip_call *magic, nta_outgoing_t *orq, const si
 	p = sip_ev_alloc(SIP_EV_OPTIONS_RESULT, pr->ref, 0);
 	if (p) {
 		p->ev.status = status;
-		oc_from_via(sip, &p->ev.oc);
+		sip_oc_from_via(sip, &p->ev.oc);
 		sip_ev_send(pr->stk, p);
 	}
 	nta_outgoing_destroy(orq);

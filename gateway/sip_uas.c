@@ -97,14 +97,6 @@ static void treply(struct sip_stack *stk, msg_t *msg, int status, const char *ph
 
 /* --- what the admission hook and the call layer see --- */
 
-struct ci_buf {
-	struct sip_call_info ci;
-	char ruri[256];
-	char from_display[128];
-	char cpc[32];
-	char src_ip[INET_ADDRSTRLEN];
-};
-
 static bool has_token(const msg_list_t *l, const char *tok)
 {
 	const msg_param_t *p;
@@ -164,7 +156,8 @@ static bool find_cpc(const url_t *url, char *out, size_t outlen)
 	return true;
 }
 
-static void ci_fill(struct ci_buf *b, msg_t *msg, const sip_t *sip)
+/* NTA has run sip_sanity_check(): Request-URI, From, To, Call-ID, CSeq and Via are present */
+void sip_uas_ci_fill(struct sip_ci_buf *b, const sip_t *sip)
 {
 	struct sip_call_info *ci = &b->ci;
 	const url_t *ru = sip->sip_request->rq_url;
@@ -457,7 +450,7 @@ static void accept_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, const s
 	}
 }
 
-static void rx_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, struct ci_buf *b)
+static void rx_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, struct sip_ci_buf *b)
 {
 	struct sip_fe *fe = stk->fe;
 	const struct sip_fe_cfg *cfg = &fe->cfg;
@@ -501,7 +494,7 @@ static void rx_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, struct ci_b
 		refuse(stk, msg, sip, &ref);
 		return;
 	}
-	ci_fill(b, msg, sip);
+	sip_uas_ci_fill(b, sip);
 	switch (fe->admit(fe->admit_priv, &b->ci, &ref)) {
 	case SIP_ADMIT_ACCEPT:
 		accept_invite(stk, msg, sip, &b->ci);
@@ -529,7 +522,7 @@ static void rx_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, struct ci_b
 int sip_uas_agent_cb(struct sip_stack *stk, nta_agent_t *agent, msg_t *msg, sip_t *sip)
 {
 	struct sip_fe *fe = stk->fe;
-	struct ci_buf b = {};
+	struct sip_ci_buf b = {};
 	sip_method_t method;
 
 	if (!sip || !sip->sip_request) {
