@@ -55,6 +55,7 @@ static const struct rate_ctr_desc sip_ctr_desc[] = {
 	[SIP_CTR_SESSION_EXPIRED] = { "session:expired", "calls released by session timer" },
 	[SIP_CTR_EVQ_OVERFLOW] = { "evq:overflow", "events parked because the queue was full" },
 	[SIP_CTR_CMD_REFUSED] = { "cmd:refused", "commands refused, command queue full" },
+	[SIP_CTR_RX_RESPONSE_STRAY] = { "rx:response:stray", "responses whose top Via is not ours, dropped" },
 };
 osmo_static_assert(ARRAY_SIZE(sip_ctr_desc) == _NUM_SIP_CTR, sip_ctr_desc_complete);
 

@@ -303,6 +303,26 @@ static void forward(struct sip_stack *stk, msg_t *msg, sip_t *sip, const char *n
 	sip_ctr_inc(stk->fe, SIP_CTR_TX_REQUEST);
 }
 
+static bool via_port_match(const char *a, const char *b)
+{
+	return !strcmp(a && *a ? a : "5060", b && *b ? b : "5060");
+}
+
+/* RFC 3261 16.11: a stateless proxy forwards a response only if the top Via is one it inserted */
+static bool via_is_ours(const nta_agent_t *agent, const sip_via_t *top)
+{
+	const sip_via_t *lists[] = { nta_agent_via(agent), nta_agent_public_via(agent) };
+	const sip_via_t *v;
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		for (v = lists[i]; v; v = v->v_next)
+			if (su_casematch(top->v_host, v->v_host) && via_port_match(top->v_port, v->v_port)
+			    && su_casematch(top->v_protocol, v->v_protocol))
+				return true;
+	return false;
+}
+
 /* Is the Request-URI one of our listening addresses? */
 static bool ruri_is_local(const struct sip_stack *stk, const url_t *u)
 {
@@ -526,12 +546,15 @@ int sip_uas_agent_cb(struct sip_stack *stk, nta_agent_t *agent, msg_t *msg, sip_
 	sip_method_t method;
 
 	if (!sip || !sip->sip_request) {
-		/* a response not for us: forwarded statelessly if it has a Via below ours */
+		/* a response to no transaction of ours: one to a request we forwarded statelessly goes on
+		 * to the next Via; any other is dropped, or we would reflect it wherever its Vias say */
 		sip_ctr_inc(fe, SIP_CTR_RX_RESPONSE);
-		if (sip && sip->sip_status && sip->sip_via && sip->sip_via->v_next)
+		if (sip && sip->sip_status && sip->sip_via && sip->sip_via->v_next && via_is_ours(agent, sip->sip_via)) {
 			nta_msg_tsend(agent, msg, NULL, TAG_END());
-		else
+		} else {
+			sip_ctr_inc(fe, SIP_CTR_RX_RESPONSE_STRAY);
 			msg_destroy(msg);
+		}
 		return 0;
 	}
 	method = sip->sip_request->rq_method;

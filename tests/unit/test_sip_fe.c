@@ -320,6 +320,72 @@ START_TEST(test_front_end_loopback)
 }
 END_TEST
 
+/* Send buf as is (no port substitution) from fd to the front end */
+static void send_raw(int fd, const char *buf)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(FE_PORT) };
+	size_t n = strlen(buf);
+
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	ck_assert_int_eq(sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)n);
+}
+
+static struct sip_fe *start_fe(void *ctx, struct seen *s)
+{
+	struct sip_fe_cfg cfg;
+	struct sip_fe *fe;
+
+	sip_fe_cfg_defaults(&cfg);
+	cfg.listen[0].port = FE_PORT;
+	cfg.max_dialogs = 16;
+	cfg.event_reserve = 64;
+	cfg.overload = overload;
+	fe = sip_fe_start(ctx, &cfg, admit, s, event_cb, s);
+	ck_assert_ptr_nonnull(fe);
+	return fe;
+}
+
+/* A response to no transaction of ours goes on to its next Via only when the top Via is ours
+ * (RFC 3261 16.11); otherwise anyone could bounce responses off us to any address */
+START_TEST(test_stray_response)
+{
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	struct seen s = {};
+	struct sip_fe *fe = start_fe(ctx, &s);
+	char buf[4096];
+	int fd = udp_sock("127.0.0.1"), victim = udp_sock("127.0.0.1");
+
+	snprintf(buf, sizeof(buf), "SIP/2.0 200 OK\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.9:5999;branch=z9hG4bKstray1\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKvictim1\r\n"
+		 "From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>;tag=2\r\nCall-ID: stray1\r\n"
+		 "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", sock_port(victim));
+	send_raw(fd, buf);
+	ck_assert_int_eq(recv_resp(victim, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_RX_RESPONSE), 1);
+	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_RX_RESPONSE_STRAY), 1);
+
+	/* ours on top: a response to an INVITE we forwarded statelessly, passed on */
+	snprintf(buf, sizeof(buf), "SIP/2.0 180 Ringing\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKours1\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKvictim2\r\n"
+		 "From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>;tag=2\r\nCall-ID: fwd1\r\n"
+		 "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", FE_PORT, sock_port(victim));
+	send_raw(fd, buf);
+	ck_assert_int_gt(recv_resp(victim, buf, sizeof(buf)), 0);
+	ck_assert_msg(!strncmp(buf, "SIP/2.0 180", 11), "%s", buf);
+	ck_assert_msg(!strstr(buf, "z9hG4bKours1"), "%s", buf);
+	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_RX_RESPONSE), 2);
+	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_RX_RESPONSE_STRAY), 1);
+
+	sip_fe_stop(fe);
+	close(fd);
+	close(victim);
+	ck_assert_int_eq(talloc_total_blocks(ctx), 1);
+	talloc_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_fe");
@@ -334,6 +400,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_cidr_parse);
 	tcase_add_test(tc, test_front_end_loopback);
+	tcase_add_test(tc, test_stray_response);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* the front end runs a thread: no fork per test */
