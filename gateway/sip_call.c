@@ -270,7 +270,7 @@ void sip_call_se_start(struct sip_call *call)
 			return;
 	}
 	margin = call->se / 3 < 32 ? call->se * 1000 / 3 : 32000;
-	ms = call->uac_refresher ? call->se * 1000 - margin : call->se * 500;
+	ms = call->uac_refresher ? (su_duration_t)call->se * 1000 - margin : (su_duration_t)call->se * 500;
 	su_timer_set_interval(call->se_timer, se_timer_cb, call, ms);
 }
 
@@ -283,7 +283,7 @@ static int rx_refresh(struct sip_call *call, nta_incoming_t *irq, const sip_t *s
 	int answer_sdp = invite || (sip->sip_payload && sip->sip_payload->pl_len);
 
 	if (sip->sip_session_expires && call->se) {
-		unsigned want = sip->sip_session_expires->x_delta;
+		unsigned want = sip_se_clamp(sip->sip_session_expires->x_delta);
 		if (want < call->stk->fe->cfg.min_se) {
 			char minse[16];
 			snprintf(minse, sizeof(minse), "%u", call->stk->fe->cfg.min_se);

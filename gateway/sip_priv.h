@@ -41,6 +41,15 @@ static inline url_string_t *sip_url_str(const char *s)
 	return (url_string_t *)(s && *s ? s : NULL);
 }
 
+/* RFC 4028 9 lets the UAS lower the interval a peer asked for (never below Min-SE). Above a day
+ * it is capped: a peer's 1*DIGIT must not wrap our millisecond timer arithmetic. */
+#define SIP_SE_MAX 86400
+
+static inline unsigned sip_se_clamp(unsigned long delta)
+{
+	return delta > SIP_SE_MAX ? SIP_SE_MAX : (unsigned)delta;
+}
+
 /* Per-call state in the SIP thread. Allocated with malloc (not talloc: it is Sofia's magic). */
 enum sip_call_state {
 	SIP_CALL_ST_WAIT_ANSWER,	/* incoming INVITE handed to main, waiting sip_fe_respond */

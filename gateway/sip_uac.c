@@ -72,7 +72,7 @@ static void se_from_answer(struct sip_call *call, const sip_t *sip)
 
 	if (!x)
 		return;
-	call->se = x->x_delta;
+	call->se = sip_se_clamp(x->x_delta);
 	/* uac_refresher means "the peer refreshes": here the peer is the UAS */
 	call->uac_refresher = !(x->x_refresher && su_casematch(x->x_refresher, "uac"));
 	sip_call_se_start(call);

@@ -1,5 +1,6 @@
 /* sip_uas.c - requests outside a dialog: stateless refusals before any state, then the UAS side of a call (RFC 3261 8.2, 13.3; RFC 3262; RFC 4028; RFC 7339) */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,7 +211,10 @@ void sip_uas_ci_fill(struct sip_ci_buf *b, const sip_t *sip)
 	ci->sdp = sip->sip_payload ? sip->sip_payload->pl_data : "";
 	ci->sdp_len = sip->sip_payload ? sip->sip_payload->pl_len : 0;
 	ci->call_id = sip->sip_call_id->i_id;
-	ci->max_forwards = sip->sip_max_forwards ? (int)sip->sip_max_forwards->mf_count : -1;
+	/* 1*DIGIT on the wire: a huge value must not wrap to -1 ("absent") or below */
+	ci->max_forwards = !sip->sip_max_forwards ? -1
+			   : sip->sip_max_forwards->mf_count > INT_MAX ? INT_MAX
+			   : (int)sip->sip_max_forwards->mf_count;
 	ci->src_ip = b->src_ip;
 	ci->rel100_required = has_token(sip->sip_require, "100rel");
 }
@@ -410,7 +414,7 @@ static void se_negotiate(struct sip_call *call, const sip_t *sip)
 	const sip_session_expires_t *x = sip->sip_session_expires;
 
 	if (x) {
-		call->se = x->x_delta;
+		call->se = sip_se_clamp(x->x_delta);
 		if (x->x_refresher)
 			call->uac_refresher = su_casematch(x->x_refresher, "uac");
 		else

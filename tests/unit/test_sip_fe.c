@@ -1,5 +1,6 @@
 /* test_sip_fe.c - SIP front end over loopback UDP: stateless refusals, call info, events, no leak */
 #include <check.h>
+#include <limits.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -386,6 +387,43 @@ START_TEST(test_stray_response)
 }
 END_TEST
 
+/* Absurd numbers from the peer: Max-Forwards above INT_MAX, a Session-Expires that wrapped the
+ * timer arithmetic; the call is still up when the front end stops */
+START_TEST(test_absurd_numbers)
+{
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	struct seen s = {};
+	struct sip_fe *fe = start_fe(ctx, &s);
+	char buf[4096];
+	int fd = udp_sock("127.0.0.1");
+	int p;
+
+	p = sock_port(fd);
+	snprintf(buf, sizeof(buf), "INVITE sip:1000@127.0.0.1:25060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKabs1\r\n"
+		 "From: <sip:+33111@127.0.0.1>;tag=a1\r\nTo: <sip:1000@127.0.0.1>\r\nCall-ID: abs1@test\r\n"
+		 "CSeq: 1 INVITE\r\nMax-Forwards: 4294967295\r\nContact: <sip:a@127.0.0.1:%d>\r\n"
+		 "Supported: timer\r\nSession-Expires: 4294968;refresher=uac\r\nContent-Length: 0\r\n\r\n", p, p);
+	send_raw(fd, buf);
+	ck_assert_int_gt(recv_resp(fd, buf, sizeof(buf)), 0);
+	ck_assert_msg(!strncmp(buf, "SIP/2.0 100", 11), "%s", buf);
+	run_until(&s, SIP_EV_INVITE, 1);
+	ck_assert_int_eq(s.n[SIP_EV_INVITE], 1);
+	ck_assert_int_eq(s.max_forwards, INT_MAX);
+
+	ck_assert_int_eq(sip_fe_respond(fe, s.ref, 200, NULL, "v=0\r\n", 0), 0);
+	ck_assert_int_gt(recv_resp(fd, buf, sizeof(buf)), 0);
+	ck_assert_msg(!strncmp(buf, "SIP/2.0 200", 11), "%s", buf);
+	ck_assert_msg(strstr(buf, "Session-Expires: 86400;refresher=uac"), "%s", buf);
+	ck_assert_uint_eq(sip_fe_dialogs(fe), 1);
+
+	sip_fe_stop(fe);
+	close(fd);
+	ck_assert_int_eq(talloc_total_blocks(ctx), 1);
+	talloc_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_fe");
@@ -401,6 +439,7 @@ int main(void)
 	tcase_add_test(tc, test_cidr_parse);
 	tcase_add_test(tc, test_front_end_loopback);
 	tcase_add_test(tc, test_stray_response);
+	tcase_add_test(tc, test_absurd_numbers);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* the front end runs a thread: no fork per test */
