@@ -1,4 +1,5 @@
 /* sip_uac.c - outgoing calls (ISUP -> SIP) and OPTIONS probes: the UAC side (RFC 3261 13.2, 9.1, 11; RFC 3262 4; RFC 7339) */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,10 +216,17 @@ void sip_oc_from_via(const sip_t *sip, struct sip_oc *oc)
 	const sip_via_t *v = sip ? sip->sip_via : NULL;
 	const char *s;
 
-	if (!v || !(s = msg_header_find_param(v->v_common, "oc")) || !*s)
+	unsigned long pct;
+	char *end;
+
+	/* oc = 1*DIGIT, a percentage: anything else is not an overload indication, above 100 is 100 */
+	if (!v || !(s = msg_header_find_param(v->v_common, "oc")) || !isdigit((unsigned char)*s))
+		return;
+	pct = strtoul(s, &end, 10);
+	if (*end)
 		return;
 	oc->present = 1;
-	oc->oc = atoi(s);
+	oc->oc = pct > 100 ? 100 : pct;
 	if ((s = msg_header_find_param(v->v_common, "oc-validity")))
 		oc->validity_ms = atoi(s);
 	if ((s = msg_header_find_param(v->v_common, "oc-seq"))) {

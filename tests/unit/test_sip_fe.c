@@ -32,6 +32,8 @@ struct seen {
 	char sdp[256];
 	int admit_calls;
 	int admit_shed;
+	struct sip_oc oc;	/* of the last SIP_EV_OPTIONS_RESULT */
+	int options_status;
 };
 
 static enum sip_admit admit(void *priv, const struct sip_call_info *ci, struct sip_refusal *ref)
@@ -66,6 +68,10 @@ static void event_cb(void *priv, const struct sip_event *ev)
 	struct seen *s = priv;
 
 	s->n[ev->type]++;
+	if (ev->type == SIP_EV_OPTIONS_RESULT) {
+		s->oc = ev->oc;
+		s->options_status = ev->status;
+	}
 	if (ev->type != SIP_EV_INVITE)
 		return;
 	s->ref = ev->call_ref;
@@ -331,6 +337,39 @@ static void send_raw(int fd, const char *buf)
 	ck_assert_int_eq(sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)n);
 }
 
+/* Copy header line "\r\nname: ..." of req into out (with CRLF); extra is appended to its value */
+static void copy_hdr(char *out, size_t len, const char *req, const char *name, const char *extra)
+{
+	const char *h = strstr(req, name), *e;
+
+	ck_assert_ptr_nonnull(h);
+	h += 2;
+	e = strstr(h, "\r\n");
+	ck_assert_ptr_nonnull(e);
+	snprintf(out + strlen(out), len - strlen(out), "%.*s%s\r\n", (int)(e - h), h, extra);
+}
+
+/* Answer the OPTIONS the front end sent to fd with 200 and the given parameters on its Via */
+static void answer_probe(int fd, struct seen *s, const char *via_params)
+{
+	char req[4096], resp[4096] = "SIP/2.0 200 OK\r\n";
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(FE_PORT) };
+	int n0 = s->n[SIP_EV_OPTIONS_RESULT];
+
+	ck_assert_int_gt(recv_resp(fd, req, sizeof(req)), 0);
+	ck_assert_msg(!strncmp(req, "OPTIONS ", 8), "%s", req);
+	copy_hdr(resp, sizeof(resp), req, "\r\nVia:", via_params);
+	copy_hdr(resp, sizeof(resp), req, "\r\nFrom:", "");
+	copy_hdr(resp, sizeof(resp), req, "\r\nTo:", ";tag=peer");
+	copy_hdr(resp, sizeof(resp), req, "\r\nCall-ID:", "");
+	copy_hdr(resp, sizeof(resp), req, "\r\nCSeq:", "");
+	strcat(resp, "Content-Length: 0\r\n\r\n");
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	ck_assert_int_gt(sendto(fd, resp, strlen(resp), 0, (struct sockaddr *)&to, sizeof(to)), 0);
+	run_until(s, SIP_EV_OPTIONS_RESULT, n0 + 1);
+	ck_assert_int_eq(s->n[SIP_EV_OPTIONS_RESULT], n0 + 1);
+}
+
 static struct sip_fe *start_fe(void *ctx, struct seen *s)
 {
 	struct sip_fe_cfg cfg;
@@ -424,6 +463,37 @@ START_TEST(test_absurd_numbers)
 }
 END_TEST
 
+/* RFC 7339 oc is a percentage: what a peer puts there is clamped or ignored */
+START_TEST(test_probe_oc_values)
+{
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	struct seen s = {};
+	struct sip_fe *fe = start_fe(ctx, &s);
+	char target[64];
+	int fd = udp_sock("127.0.0.1");
+
+	snprintf(target, sizeof(target), "sip:127.0.0.1:%d", sock_port(fd));
+	ck_assert_int_eq(sip_fe_options(fe, 7, target), 0);
+	answer_probe(fd, &s, ";oc=250;oc-validity=1000;oc-seq=3.5;oc-algo=\"loss\"");
+	ck_assert_int_eq(s.options_status, 200);
+	ck_assert_int_eq(s.oc.present, 1);
+	ck_assert_uint_eq(s.oc.oc, 100);
+	ck_assert_uint_eq(s.oc.validity_ms, 1000);
+	ck_assert_str_eq(s.oc.algo, "loss");
+
+	ck_assert_int_eq(sip_fe_options(fe, 8, target), 0);
+	answer_probe(fd, &s, ";oc=-5;oc-validity=1000");
+	ck_assert_int_eq(s.options_status, 200);
+	ck_assert_int_eq(s.oc.present, 0);
+	ck_assert_uint_eq(s.oc.oc, 0);
+
+	sip_fe_stop(fe);
+	close(fd);
+	ck_assert_int_eq(talloc_total_blocks(ctx), 1);
+	talloc_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_fe");
@@ -440,6 +510,7 @@ int main(void)
 	tcase_add_test(tc, test_front_end_loopback);
 	tcase_add_test(tc, test_stray_response);
 	tcase_add_test(tc, test_absurd_numbers);
+	tcase_add_test(tc, test_probe_oc_values);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* the front end runs a thread: no fork per test */
