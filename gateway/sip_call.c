@@ -194,6 +194,12 @@ void sip_call_send_bye(struct sip_call *call, int q850_cause)
 		nta_incoming_destroy(call->irq);
 		call->irq = NULL;
 	}
+	/* A refresh UPDATE still in flight: its answer no longer matters, and its callback must not
+	 * outlive the call, which the BYE's answer frees */
+	if (call->orq) {
+		nta_outgoing_destroy(call->orq);
+		call->orq = NULL;
+	}
 	if (call->se_timer)
 		su_timer_reset(call->se_timer);
 	snprintf(reason, sizeof(reason), "Q.850;cause=%d", q850_cause);

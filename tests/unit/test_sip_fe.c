@@ -494,6 +494,119 @@ START_TEST(test_probe_oc_values)
 }
 END_TEST
 
+/* Wait up to ms for a datagram on fd, running the main loop meanwhile; 0 when none came */
+static int recv_within(int fd, char *buf, size_t len, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < ms / 10; i++) {
+		if (poll(&p, 1, 10) == 1) {
+			n = recv(fd, buf, len - 1, 0);
+			ck_assert_int_gt(n, 0);
+			buf[n] = '\0';
+			return n;
+		}
+		osmo_select_main(1);
+	}
+	return 0;
+}
+
+/* Answer request req (received on fd) with a bodiless final response */
+static void answer_req(int fd, const char *req, const char *status_line)
+{
+	char resp[4096];
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(FE_PORT) };
+
+	snprintf(resp, sizeof(resp), "%s\r\n", status_line);
+	copy_hdr(resp, sizeof(resp), req, "\r\nVia:", "");
+	copy_hdr(resp, sizeof(resp), req, "\r\nFrom:", "");
+	copy_hdr(resp, sizeof(resp), req, "\r\nTo:", "");
+	copy_hdr(resp, sizeof(resp), req, "\r\nCall-ID:", "");
+	copy_hdr(resp, sizeof(resp), req, "\r\nCSeq:", "");
+	strcat(resp, "Content-Length: 0\r\n\r\n");
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	ck_assert_int_gt(sendto(fd, resp, strlen(resp), 0, (struct sockaddr *)&to, sizeof(to)), 0);
+}
+
+/* We refresh (RFC 4028 refresher=uas) and our UPDATE is unanswered when main releases the call:
+ * the UPDATE is let go with the call, else its callback runs on the freed call when its
+ * transaction times out (and reports a session expiry for a ref main already let go) */
+START_TEST(test_bye_during_refresh)
+{
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	struct seen s = {};
+	struct sip_fe_cfg cfg;
+	struct sip_fe *fe;
+	char buf[4096], ack[2048], to[256];
+	const char *t;
+	int fd = udp_sock("127.0.0.1");
+	int p = sock_port(fd), i, updates = 0;
+
+	sip_fe_cfg_defaults(&cfg);
+	cfg.listen[0].port = FE_PORT;
+	cfg.max_dialogs = 16;
+	cfg.event_reserve = 64;
+	cfg.min_se = 2;
+	cfg.sip_t1x64_ms = 3000;
+	fe = sip_fe_start(ctx, &cfg, admit, &s, event_cb, &s);
+	ck_assert_ptr_nonnull(fe);
+
+	snprintf(buf, sizeof(buf), "INVITE sip:1000@127.0.0.1:25060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKref1\r\n"
+		 "From: <sip:+33111@127.0.0.1>;tag=a1\r\nTo: <sip:1000@127.0.0.1>\r\nCall-ID: ref1@test\r\n"
+		 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:a@127.0.0.1:%d>\r\n"
+		 "Supported: timer\r\nSession-Expires: 2;refresher=uas\r\nContent-Length: 0\r\n\r\n", p, p);
+	send_raw(fd, buf);
+	ck_assert_int_gt(recv_resp(fd, buf, sizeof(buf)), 0);
+	run_until(&s, SIP_EV_INVITE, 1);
+	ck_assert_int_eq(s.n[SIP_EV_INVITE], 1);
+	ck_assert_int_eq(sip_fe_respond(fe, s.ref, 200, NULL, "v=0\r\n", 0), 0);
+	ck_assert_int_gt(recv_resp(fd, buf, sizeof(buf)), 0);
+	ck_assert_msg(strstr(buf, "Session-Expires: 2;refresher=uas"), "%s", buf);
+	t = strstr(buf, "\r\nTo: ");
+	ck_assert_ptr_nonnull(t);
+	snprintf(to, sizeof(to), "%.*s", (int)strcspn(t + 2, "\r"), t + 2);
+	snprintf(ack, sizeof(ack), "ACK sip:127.0.0.1:25060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKref1ack\r\n"
+		 "From: <sip:+33111@127.0.0.1>;tag=a1\r\n%s\r\nCall-ID: ref1@test\r\n"
+		 "CSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n", p, to);
+	send_raw(fd, ack);
+	run_until(&s, SIP_EV_ACK, 1);
+	ck_assert_int_eq(s.n[SIP_EV_ACK], 1);
+
+	/* at half the interval our UPDATE comes; we do not answer it */
+	ck_assert_int_gt(recv_within(fd, buf, sizeof(buf), 3000), 0);
+	ck_assert_msg(!strncmp(buf, "UPDATE ", 7), "%s", buf);
+	ck_assert_int_eq(sip_fe_bye(fe, s.ref, 16), 0);
+	for (i = 0; i < 10; i++) {
+		ck_assert_int_gt(recv_within(fd, buf, sizeof(buf), 2000), 0);
+		if (!strncmp(buf, "BYE ", 4))
+			break;
+	}
+	ck_assert_msg(!strncmp(buf, "BYE ", 4), "%s", buf);
+	answer_req(fd, buf, "SIP/2.0 200 OK");
+	run_until(&s, SIP_EV_TERMINATED, 1);
+	ck_assert_int_eq(s.n[SIP_EV_TERMINATED], 1);
+	ck_assert_uint_eq(sip_fe_dialogs(fe), 0);
+
+	/* NTA runs the UPDATE transaction to its end (timer F) but tells no one: nothing happens to a
+	 * call that is gone, no session expiry for its ref */
+	while (recv_within(fd, buf, sizeof(buf), 3500) > 0)
+		updates += !strncmp(buf, "UPDATE ", 7);
+	ck_assert_int_gt(updates, 0);
+	ck_assert_int_eq(s.n[SIP_EV_SESSION_EXPIRED], 0);
+	ck_assert_int_eq(s.n[SIP_EV_TERMINATED], 1);
+	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_SESSION_EXPIRED), 0);
+
+	sip_fe_stop(fe);
+	close(fd);
+	ck_assert_int_eq(talloc_total_blocks(ctx), 1);
+	talloc_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_fe");
@@ -511,6 +624,7 @@ int main(void)
 	tcase_add_test(tc, test_stray_response);
 	tcase_add_test(tc, test_absurd_numbers);
 	tcase_add_test(tc, test_probe_oc_values);
+	tcase_add_test(tc, test_bye_during_refresh);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* the front end runs a thread: no fork per test */
