@@ -499,9 +499,6 @@ static void sip_thread_run(struct sip_fe *fe)
 	}
 	stk->fe = fe;
 	su_home_init(stk->home);
-	/* P-Asserted-Identity and Privacy are parsed only by the extended message class. It can be
-	 * installed once per process, before the first message; a second front end finds it there. */
-	sip_update_default_mclass(sip_extend_mclass(NULL));
 	for (n = 16; n < 2 * fe->cfg.max_dialogs; n <<= 1)
 		;
 	stk->hash = calloc(n, sizeof(*stk->hash));
@@ -552,6 +549,17 @@ static void *sip_thread(void *arg)
 }
 
 /* --- main thread --- */
+
+/* P-Asserted-Identity and Privacy are parsed only by the extended message class. Sofia keeps the
+ * default class in a global: it is installed once per process, before any SIP thread parses with
+ * it. Each sip_extend_mclass(NULL) clones the class anew, so installing it per start would leak a
+ * clone every time and swap the global under another front end's thread. */
+static pthread_once_t mclass_once = PTHREAD_ONCE_INIT;
+
+static void mclass_install(void)
+{
+	sip_update_default_mclass(sip_extend_mclass(NULL));
+}
 
 static void sync_timer_cb(void *data)
 {
@@ -605,6 +613,7 @@ struct sip_fe *sip_fe_start(void *ctx, const struct sip_fe_cfg *cfg, sip_admit_f
 	if (osmo_fd_register(&fe->evq->event_ofd) < 0)
 		goto fail;
 
+	pthread_once(&mclass_once, mclass_install);
 	/* signals go to the main thread: its poll() must see them (quit, dumps) */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

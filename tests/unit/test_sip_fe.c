@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "gateway/sip.h"
+#include <sofia-sip/sip_header.h>
 
 #define FE_PORT 25060
 
@@ -607,6 +608,26 @@ START_TEST(test_bye_during_refresh)
 }
 END_TEST
 
+/* The extended message class (PAI, Privacy) is Sofia's process-wide default: installed once, not
+ * cloned anew (and leaked, and swapped under a running front end) on every start */
+START_TEST(test_mclass_once)
+{
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	struct seen s = {};
+	struct sip_fe *fe;
+	const msg_mclass_t *mc;
+
+	fe = start_fe(ctx, &s);
+	mc = sip_default_mclass();
+	sip_fe_stop(fe);
+	fe = start_fe(ctx, &s);
+	ck_assert_ptr_eq(sip_default_mclass(), mc);
+	sip_fe_stop(fe);
+	ck_assert_int_eq(talloc_total_blocks(ctx), 1);
+	talloc_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_fe");
@@ -625,6 +646,7 @@ int main(void)
 	tcase_add_test(tc, test_absurd_numbers);
 	tcase_add_test(tc, test_probe_oc_values);
 	tcase_add_test(tc, test_bye_during_refresh);
+	tcase_add_test(tc, test_mclass_once);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* the front end runs a thread: no fork per test */
