@@ -462,6 +462,7 @@ static void stack_free(struct sip_stack *stk)
 	struct sip_pending *p;
 
 	sip_call_free_all(stk);
+	sip_uac_free_probes(stk);
 	if (stk->stats_timer)
 		su_timer_destroy(stk->stats_timer);
 	if (stk->overflow_timer)
@@ -498,6 +499,7 @@ static void sip_thread_run(struct sip_fe *fe)
 		return;
 	}
 	stk->fe = fe;
+	INIT_LLIST_HEAD(&stk->probes);
 	su_home_init(stk->home);
 	for (n = 16; n < 2 * fe->cfg.max_dialogs; n <<= 1)
 		;

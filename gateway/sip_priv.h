@@ -114,7 +114,8 @@ struct sip_stack {
 	su_timer_t *stats_timer;
 	struct sip_pending *overflow_head, *overflow_tail;	/* events the full queue did not take */
 	su_timer_t *overflow_timer;
-	unsigned nprobes;		/* OPTIONS probes in flight */
+	struct llist_head probes;	/* OPTIONS probes in flight (struct sip_probe) */
+	unsigned nprobes;		/* their number */
 	char contact[128];		/* our Contact URI */
 };
 
@@ -197,3 +198,4 @@ void sip_oc_from_via(const sip_t *sip, struct sip_oc *oc);
 void sip_uac_invite(struct sip_stack *stk, const struct sip_cmd *cmd);
 void sip_uac_cancel(struct sip_stack *stk, const struct sip_cmd *cmd);
 void sip_uac_options(struct sip_stack *stk, const struct sip_cmd *cmd);
+void sip_uac_free_probes(struct sip_stack *stk);

@@ -205,10 +205,30 @@ void sip_uac_cancel(struct sip_stack *stk, const struct sip_cmd *cmd)
 /* --- OPTIONS probes: a throw-away leg and one transaction each --- */
 
 struct sip_probe {
+	struct llist_head list;		/* in stk->probes */
 	struct sip_stack *stk;
 	uint32_t ref;
 	nta_leg_t *leg;
+	nta_outgoing_t *orq;
 };
+
+static void probe_free(struct sip_probe *pr)
+{
+	llist_del(&pr->list);
+	pr->stk->nprobes--;
+	nta_outgoing_destroy(pr->orq);
+	nta_leg_destroy(pr->leg);
+	free(pr);
+}
+
+/* At shutdown: unanswered probes go without a result, main is no longer listening */
+void sip_uac_free_probes(struct sip_stack *stk)
+{
+	struct sip_probe *pr, *tmp;
+
+	llist_for_each_entry_safe(pr, tmp, &stk->probes, list)
+		probe_free(pr);
+}
 
 /* RFC 7339 5.1: the overload values a server put on our Via of its response */
 void sip_oc_from_via(const sip_t *sip, struct sip_oc *oc)
@@ -261,10 +281,7 @@ static int options_resp_cb(struct sip_call *magic, nta_outgoing_t *orq, const si
 		sip_oc_from_via(sip, &p->ev.oc);
 		sip_ev_send(pr->stk, p);
 	}
-	nta_outgoing_destroy(orq);
-	nta_leg_destroy(pr->leg);
-	pr->stk->nprobes--;
-	free(pr);
+	probe_free(pr);
 	return 0;
 }
 
@@ -282,13 +299,14 @@ void sip_uac_options(struct sip_stack *stk, const struct sip_cmd *cmd)
 	pr->leg = nta_leg_tcreate(stk->agent, NULL, NULL, SIPTAG_FROM_STR(from), SIPTAG_TO_STR(cmd->target_uri),
 				  TAG_END());
 	if (!pr->leg || !nta_leg_tag(pr->leg, NULL)
-	    || !nta_outgoing_tcreate(pr->leg, options_resp_cb, (struct sip_call *)pr, NULL, SIP_METHOD_OPTIONS,
-				     sip_url_str(cmd->target_uri), TAG_END())) {
+	    || !(pr->orq = nta_outgoing_tcreate(pr->leg, options_resp_cb, (struct sip_call *)pr, NULL,
+						SIP_METHOD_OPTIONS, sip_url_str(cmd->target_uri), TAG_END()))) {
 		if (pr->leg)
 			nta_leg_destroy(pr->leg);
 		free(pr);
 		goto fail;
 	}
+	llist_add_tail(&pr->list, &stk->probes);
 	stk->nprobes++;
 	sip_ctr_inc(stk->fe, SIP_CTR_TX_REQUEST);
 	return;

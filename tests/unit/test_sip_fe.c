@@ -628,6 +628,33 @@ START_TEST(test_mclass_once)
 }
 END_TEST
 
+/* Stopping with everything in flight: an OPTIONS probe nobody answers and an INVITE main has not
+ * answered yet. Nothing of them may outlive the front end (the sanitizer build checks the heap). */
+START_TEST(test_stop_in_flight)
+{
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	struct seen s = {};
+	struct sip_fe *fe = start_fe(ctx, &s);
+	char target[64], buf[4096];
+	int fd = udp_sock("127.0.0.1");
+
+	snprintf(target, sizeof(target), "sip:127.0.0.1:%d", sock_port(fd));
+	ck_assert_int_eq(sip_fe_options(fe, 9, target), 0);
+	ck_assert_int_gt(recv_resp(fd, buf, sizeof(buf)), 0);
+	ck_assert_msg(!strncmp(buf, "OPTIONS ", 8), "%s", buf);
+	send_invite(fd, "1000", "inflight1");
+	run_until(&s, SIP_EV_INVITE, 1);
+	ck_assert_int_eq(s.n[SIP_EV_INVITE], 1);
+	ck_assert_uint_eq(sip_fe_dialogs(fe), 1);
+	ck_assert_int_eq(s.n[SIP_EV_OPTIONS_RESULT], 0);
+
+	sip_fe_stop(fe);
+	close(fd);
+	ck_assert_int_eq(talloc_total_blocks(ctx), 1);
+	talloc_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_fe");
@@ -647,6 +674,7 @@ int main(void)
 	tcase_add_test(tc, test_probe_oc_values);
 	tcase_add_test(tc, test_bye_during_refresh);
 	tcase_add_test(tc, test_mclass_once);
+	tcase_add_test(tc, test_stop_in_flight);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* the front end runs a thread: no fork per test */
