@@ -418,6 +418,11 @@ static void stats_timer_cb(su_root_magic_t *stk, su_timer_t *t, struct sip_call 
 	atomic_store(&stk->fe->ctr[SIP_CTR_MALFORMED], bad);
 }
 
+/* Largest message we take: far above any INVITE with SDP and an ISUP body. Sofia's default is
+ * 2 MB, buffered per TCP connection before our callback can even see whether the source is
+ * trusted; bigger ones get 413 from NTA. */
+#define SIP_MSG_MAX (64 * 1024)
+
 static int listen_add(struct sip_stack *stk, const struct sip_listen *l, bool first)
 {
 	char url[128];
@@ -433,6 +438,7 @@ static int listen_add(struct sip_stack *stk, const struct sip_listen *l, bool fi
 					      NTATAG_CANCEL_487(1),
 					      NTATAG_REL100(0),
 					      NTATAG_MAX_PROCEEDING(cfg->max_dialogs),
+					      NTATAG_MAXSIZE(SIP_MSG_MAX),
 					      TAG_IF(cfg->sip_t1x64_ms, NTATAG_SIP_T1X64(cfg->sip_t1x64_ms)),
 					      TAG_IF(buf, TPTAG_UDP_RMEM(buf)),
 					      TAG_IF(buf, TPTAG_UDP_WMEM(buf)),

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -655,6 +656,81 @@ START_TEST(test_stop_in_flight)
 }
 END_TEST
 
+/* A huge message over TCP is refused (413 or the connection closed) before it reaches us: Sofia
+ * would otherwise buffer up to 2 MB per connection, for untrusted sources too (trust is judged on
+ * the parsed message) */
+START_TEST(test_tcp_too_large)
+{
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	struct seen s = {};
+	struct sip_fe_cfg cfg;
+	struct sip_fe *fe;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(FE_PORT) };
+	size_t big = 100 * 1024, n, off;
+	char *msg, resp[4096];
+	int fd;
+
+	sip_fe_cfg_defaults(&cfg);
+	cfg.listen[0].port = FE_PORT;
+	cfg.listen[1] = (struct sip_listen){ .tp = SIP_TP_TCP, .host = "127.0.0.1", .port = FE_PORT };
+	cfg.num_listen = 2;
+	cfg.max_dialogs = 16;
+	cfg.event_reserve = 64;
+	fe = sip_fe_start(ctx, &cfg, admit, &s, event_cb, &s);
+	ck_assert_ptr_nonnull(fe);
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	msg = malloc(big + 1024);
+	ck_assert_ptr_nonnull(msg);
+	n = snprintf(msg, 1024, "INVITE sip:3000@127.0.0.1:25060 SIP/2.0\r\n"
+		     "Via: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bKbig1\r\n"
+		     "From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:3000@127.0.0.1>\r\nCall-ID: big1@test\r\n"
+		     "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\nSubject: ");
+	memset(msg + n, 'x', big);
+	n += big;
+	memcpy(msg + n, "\r\n\r\n", 4);
+	n += 4;
+	/* the other end may stop reading and close once it has seen enough */
+	for (off = 0; off < n;) {
+		ssize_t w = send(fd, msg + off, n - off, MSG_NOSIGNAL);
+		if (w <= 0)
+			break;
+		off += w;
+	}
+	free(msg);
+	/* NTA answers 413, or the transport gives up on the connection first */
+	for (off = 0, resp[0] = '\0'; off < 300; off++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 10) == 1) {
+			ssize_t r = recv(fd, resp, sizeof(resp) - 1, 0);
+			resp[r > 0 ? r : 0] = '\0';
+			break;
+		}
+		osmo_select_main(1);
+	}
+	ck_assert_msg(off < 300, "neither an answer nor a close");
+	ck_assert_msg(!resp[0] || !strncmp(resp, "SIP/2.0 413", 11), "%s", resp);
+	ck_assert_int_eq(s.admit_calls, 0);
+	ck_assert_uint_eq(sip_fe_dialogs(fe), 0);
+	close(fd);
+
+	/* and the front end still serves */
+	fd = udp_sock("127.0.0.1");
+	send_req(fd, "OPTIONS sip:127.0.0.1:25060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKo2\r\n"
+		     "From: <sip:p@127.0.0.1>;tag=o\r\nTo: <sip:127.0.0.1>\r\nCall-ID: o2@test\r\nCSeq: 1 OPTIONS\r\n"
+		     "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+	ck_assert_int_gt(recv_resp(fd, resp, sizeof(resp)), 0);
+	ck_assert_msg(!strncmp(resp, "SIP/2.0 200", 11), "%s", resp);
+	close(fd);
+	sip_fe_stop(fe);
+	ck_assert_int_eq(talloc_total_blocks(ctx), 1);
+	talloc_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_fe");
@@ -675,6 +751,7 @@ int main(void)
 	tcase_add_test(tc, test_bye_during_refresh);
 	tcase_add_test(tc, test_mclass_once);
 	tcase_add_test(tc, test_stop_in_flight);
+	tcase_add_test(tc, test_tcp_too_large);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* the front end runs a thread: no fork per test */
