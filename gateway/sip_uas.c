@@ -177,7 +177,8 @@ void sip_uas_ci_fill(struct sip_ci_buf *b, const sip_t *sip)
 		ci->ruri_user = ru->url_host ? ru->url_host : "";
 	ci->ruri_host = ru->url_host && !ci->ruri_is_tel ? ru->url_host : "";
 	ci->ruri_user_phone = ru->url_params && url_has_param(ru, "user=phone");
-	ci->ruri_sos = su_casenmatch(b->ruri, "urn:service:sos", 15);
+	/* RFC 5031: urn:service:sos or a sub-service urn:service:sos.<name>, not any longer word */
+	ci->ruri_sos = su_casenmatch(b->ruri, "urn:service:sos", 15) && strchr(".;", b->ruri[15]);
 	ci->already_shed = (ru->url_params && url_has_param(ru, SHED_PARAM)) || via_has_shed_mark(sip);
 	ci->to_user = sip->sip_to->a_url->url_user ? sip->sip_to->a_url->url_user : "";
 	ci->from_user = sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "";

@@ -731,6 +731,52 @@ START_TEST(test_tcp_too_large)
 }
 END_TEST
 
+/* RFC 5031 service URNs: sos and its sub-services are emergency calls, a longer word is not */
+START_TEST(test_sos_urn)
+{
+	static const struct {
+		const char *ruri;
+		int sos;
+	} v[] = {
+		{ "urn:service:sos", 1 },
+		{ "urn:service:sos.police", 1 },
+		{ "URN:Service:SOS.fire", 1 },
+		{ "urn:service:sosfake", 0 },
+		{ "urn:service:counseling", 0 },
+	};
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	struct seen s = {};
+	struct sip_fe *fe = start_fe(ctx, &s);
+	char buf[4096];
+	int fd = udp_sock("127.0.0.1");
+	unsigned i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(buf, sizeof(buf), "INVITE %s SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKsos%u\r\n"
+			 "From: <sip:+33111@127.0.0.1>;tag=a1\r\nTo: <%s>\r\nCall-ID: sos%u@test\r\n"
+			 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:a@127.0.0.1:%d>\r\n"
+			 "Content-Length: 0\r\n\r\n", v[i].ruri, sock_port(fd), i, v[i].ruri, i, sock_port(fd));
+		send_raw(fd, buf);
+		ck_assert_int_gt(recv_resp(fd, buf, sizeof(buf)), 0);
+		ck_assert_msg(!strncmp(buf, "SIP/2.0 100", 11), "%s", buf);
+		run_until(&s, SIP_EV_INVITE, i + 1);
+		ck_assert_int_eq(s.n[SIP_EV_INVITE], i + 1);
+		ck_assert_msg(s.sos == v[i].sos, "%s: sos %d", v[i].ruri, s.sos);
+		ck_assert_int_eq(sip_fe_respond(fe, s.ref, 480, NULL, NULL, 0), 0);
+		ck_assert_int_gt(recv_resp(fd, buf, sizeof(buf)), 0);
+		ck_assert_msg(!strncmp(buf, "SIP/2.0 480", 11), "%s", buf);
+	}
+	run_until(&s, SIP_EV_TERMINATED, i);
+	ck_assert_uint_eq(sip_fe_dialogs(fe), 0);
+
+	sip_fe_stop(fe);
+	close(fd);
+	ck_assert_int_eq(talloc_total_blocks(ctx), 1);
+	talloc_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_fe");
@@ -752,6 +798,7 @@ int main(void)
 	tcase_add_test(tc, test_mclass_once);
 	tcase_add_test(tc, test_stop_in_flight);
 	tcase_add_test(tc, test_tcp_too_large);
+	tcase_add_test(tc, test_sos_urn);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* the front end runs a thread: no fork per test */
