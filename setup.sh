@@ -54,7 +54,7 @@ asan_tests() {
 	copy_tree build-asan || return 1
 	(cd build-asan/src \
 	 && { [ -x configure ] || autoreconf -fi; } \
-	 && { [ -f Makefile ] || ./configure -q --disable-jemalloc CC=clang \
+	 && { [ -f Makefile ] || ./configure -q --enable-werror --disable-jemalloc CC=clang \
 		CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"; } \
 	 && make -j"$(nproc)" -s \
 	 && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

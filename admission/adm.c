@@ -326,7 +326,27 @@ uint64_t adm_charged(const struct adm *adm)
 
 uint64_t adm_used(const struct adm *adm)
 {
-	return atomic_load(&adm->charged) + atomic_load(&adm->unattributed);
+	return atomic_load(&adm->charged) + atomic_load(&adm->unattributed)
+	       + atomic_load(&adm->inflight);
+}
+
+uint64_t adm_inflight(const struct adm *adm)
+{
+	return atomic_load(&adm->inflight);
+}
+
+static void adm_sub_sat(atomic_uint_fast64_t *v, uint64_t x)
+{
+	uint64_t cur = atomic_load(v), next;
+
+	do {
+		next = cur > x ? cur - x : 0;
+	} while (!atomic_compare_exchange_weak(v, &cur, next));
+}
+
+void adm_expire_reservations(struct adm *adm)
+{
+	atomic_store(&adm->inflight, 0);
 }
 
 enum adm_state adm_get_state(const struct adm *adm)
@@ -512,6 +532,24 @@ static enum adm_reason adm_memory_check(struct adm *adm, enum adm_class cls)
 	return ADM_R_NONE;
 }
 
+/* The admitted call's share of the budget from the verdict until its ticket is charged. The
+ * SIP thread admits, the main thread charges: without it, every INVITE admitted before main
+ * caught up would see the same used figure, and a burst would be admitted past the budget by
+ * up to the event queue's length. The share is added first and checked after, so that of two
+ * threads admitting at once the later one sees the earlier one's share. */
+static bool adm_reserve(struct adm *adm, enum adm_class cls)
+{
+	uint64_t cost = atomic_load(&adm->cost);
+	uint64_t limit = cls == ADM_CLASS_EMERGENCY ? atomic_load(&adm->budget)
+						    : atomic_load(&adm->full_mark);
+
+	atomic_fetch_add(&adm->inflight, cost);
+	if (adm_used(adm) <= limit)
+		return true;
+	adm_sub_sat(&adm->inflight, cost);
+	return false;
+}
+
 enum adm_verdict adm_admit(struct adm *adm, enum adm_class cls, const struct adm_source *src,
 			   struct adm_refusal *why)
 {
@@ -536,8 +574,10 @@ enum adm_verdict adm_admit(struct adm *adm, enum adm_class cls, const struct adm
 		adm_count_inc(adm, cls, ADM_CTR_RATE_EXEMPT);
 
 	r = adm_memory_check(adm, cls);
-	if (r == ADM_R_NONE)
+	if (r == ADM_R_NONE && adm_reserve(adm, cls))
 		return adm_verdict(adm, cls, ADM_ADMIT, r, why);
+	if (r == ADM_R_NONE)	/* a concurrent admission took the room meanwhile */
+		r = cls == ADM_CLASS_EMERGENCY ? ADM_R_HARD_LIMIT : ADM_R_MEMORY;
 	if (src && src->already_shed)
 		return adm_verdict(adm, cls, ADM_REFUSE, ADM_R_ALREADY_SHED, why);
 	return adm_verdict(adm, cls, ADM_SHED, r, why);
@@ -567,6 +607,8 @@ int adm_call_charge(struct adm *adm, struct adm_ticket *t, enum adm_class cls, s
 	t->cls = cls;
 	t->bytes = bytes;
 	t->charged = true;
+	/* the ticket replaces the share its admission reserved (at the cost of that moment) */
+	adm_sub_sat(&adm->inflight, atomic_load(&adm->cost));
 	adm_account(adm, cls, (int64_t)bytes, 1);
 	return 0;
 }

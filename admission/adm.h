@@ -156,7 +156,12 @@ void adm_overload_feedback(struct adm *adm, struct peer_feedback *out);
 
 /* Figures (atomic reads). */
 enum adm_state adm_get_state(const struct adm *adm);
-uint64_t adm_used(const struct adm *adm);		/* charged + unattributed (jemalloc) */
+uint64_t adm_used(const struct adm *adm);		/* charged + unattributed (jemalloc) + in flight */
+/* Admitted calls not charged yet: each ADM_ADMIT reserves the cost per call until
+ * adm_call_charge() takes it over; what is left (calls admitted but dropped before they were
+ * charged) is cleared by adm_expire_reservations(), which the sampling timer runs. */
+uint64_t adm_inflight(const struct adm *adm);
+void adm_expire_reservations(struct adm *adm);
 uint64_t adm_charged(const struct adm *adm);		/* sum of tickets */
 uint64_t adm_class_bytes(const struct adm *adm, enum adm_class cls);
 uint64_t adm_class_calls(const struct adm *adm, enum adm_class cls);
@@ -172,6 +177,12 @@ unsigned int adm_src_entries(const struct adm *adm);
 void adm_stats_flush(struct adm *adm);
 struct rate_ctr_group *adm_class_ctrg(struct adm *adm, enum adm_class cls);
 struct osmo_stat_item_group *adm_statg(struct adm *adm);
+
+/* The highest RFC 7339 oc a peer site may report and still be sent a shed call of class cls.
+ * A site of this gateway reports oc > 0 only while it sheds ordinary calls, and 100 only when
+ * nothing but emergency calls fit (adm_overload_feedback()): ordinary 0, priority 99,
+ * emergency 100. Sending a call where it would be refused costs a hop for nothing. */
+unsigned int adm_peer_max_oc(enum adm_class cls);
 
 /* Shed at most once: the SIP layer adds ADM_SHED_PARAM=<site> to the request it redirects or
  * forwards (Via of a forward, a URI parameter of the 302 Contact) and recognises it with

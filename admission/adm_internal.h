@@ -55,6 +55,7 @@ struct adm {
 	atomic_uint_fast64_t cost;		/* corrected per-call estimate */
 	atomic_uint_fast64_t charged;		/* sum of tickets */
 	atomic_uint_fast64_t unattributed;	/* measured - charged at the last sample, >= 0 */
+	atomic_uint_fast64_t inflight;		/* admitted, not charged yet: cleared every sample */
 	atomic_uint_fast64_t cls_bytes[_NUM_ADM_CLASS];
 	atomic_uint_fast64_t cls_calls[_NUM_ADM_CLASS];
 	atomic_int state;

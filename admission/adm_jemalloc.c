@@ -114,6 +114,7 @@ static void adm_sample_cb(void *data)
 	struct adm *adm = data;
 
 	adm_sample(adm);
+	adm_expire_reservations(adm);
 	adm_stats_flush(adm);
 	osmo_timer_schedule(&adm->sample_timer, adm->cfg.sample_interval_ms / 1000,
 			    (adm->cfg.sample_interval_ms % 1000) * 1000);

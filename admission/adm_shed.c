@@ -5,6 +5,15 @@
 #include <strings.h>
 #include "admission/adm.h"
 
+unsigned int adm_peer_max_oc(enum adm_class cls)
+{
+	static const unsigned int max_oc[_NUM_ADM_CLASS] = {
+		[ADM_CLASS_EMERGENCY] = 100, [ADM_CLASS_PRIORITY] = 99, [ADM_CLASS_ORDINARY] = 0,
+	};
+
+	return cls < _NUM_ADM_CLASS ? max_oc[cls] : 0;
+}
+
 int adm_shed_mark(char *buf, size_t len, const char *site)
 {
 	int n;

@@ -258,8 +258,9 @@ void adm_vty_show(struct vty *vty, struct adm *adm)
 		" (reserve %" PRIu64 "), hysteresis %" PRIu64 "%s", budget,
 		atomic_load(&adm->shed_mark), atomic_load(&adm->full_mark),
 		budget - atomic_load(&adm->full_mark), atomic_load(&adm->hyst), VTY_NEWLINE);
-	vty_out(vty, " used %" PRIu64 " bytes = charged %" PRIu64 " + unattributed %" PRIu64 "%s",
-		adm_used(adm), adm_charged(adm), atomic_load(&adm->unattributed), VTY_NEWLINE);
+	vty_out(vty, " used %" PRIu64 " bytes = charged %" PRIu64 " + unattributed %" PRIu64
+		" + in flight %" PRIu64 "%s", adm_used(adm), adm_charged(adm),
+		atomic_load(&adm->unattributed), adm_inflight(adm), VTY_NEWLINE);
 	if (adm_have_jemalloc())
 		vty_out(vty, " jemalloc: measured %" PRIu64 " bytes above baseline %" PRIu64
 			" (%" PRIu64 " samples)%s", adm_measured(adm), adm->baseline, adm->samples,

@@ -342,24 +342,35 @@ void peer_rebalance_joined(struct peer *p)
 	pthread_mutex_unlock(&p->set->lock);
 }
 
-/* Called with set->lock held. */
+/* Load comparison weight: a peer reporting oc 100 still competes (at weight 1) for the calls
+ * allowed to reach it (max_oc 100: emergency calls, which a full site takes from its reserve). */
+static uint64_t sel_weight(const struct peer *p)
+{
+	uint64_t w = eff_weight(p);
+
+	return w ? w : 1;
+}
+
+/* Called with set->lock held. Only peers whose reported oc is at most max_oc are candidates. */
 static struct peer *select_locked(struct peer_set *set, const struct peer *exclude,
-				  const char *exclude_name)
+				  const char *exclude_name, unsigned int max_oc)
 {
 	struct peer *p, *best = NULL;
 	int best_tier = 0;
 
 	llist_for_each_entry(p, &set->peers, list) {
+		unsigned int oc = atomic_load(&p->oc);
 		int tier;
 
-		if (!has_room(p, exclude) || (exclude_name && !strcmp(p->name, exclude_name)))
+		if (p == exclude || atomic_load(&p->state) == PEER_ST_DOWN || oc > max_oc
+		    || (oc >= 100 && max_oc < 100) || (exclude_name && !strcmp(p->name, exclude_name)))
 			continue;
-		tier = atomic_load(&p->state) == PEER_ST_UP ? 0 : 1;
+		tier = oc >= 100 ? 2 : atomic_load(&p->state) == PEER_ST_UP ? 0 : 1;
 		if (best && tier > best_tier)
 			continue;
-		/* sent / eff_weight compared by cross-multiplying: no division, no rounding */
+		/* sent / weight compared by cross-multiplying: no division, no rounding */
 		if (!best || tier < best_tier
-		    || p->sent * eff_weight(best) < best->sent * eff_weight(p)) {
+		    || p->sent * sel_weight(best) < best->sent * sel_weight(p)) {
 			best = p;
 			best_tier = tier;
 		}
@@ -377,17 +388,23 @@ struct peer *peer_select(struct peer_set *set, const struct peer *exclude)
 	struct peer *best;
 
 	pthread_mutex_lock(&set->lock);
-	best = select_locked(set, exclude, NULL);
+	best = select_locked(set, exclude, NULL, 99);
 	pthread_mutex_unlock(&set->lock);
 	return best;
 }
 
 int peer_select_target(struct peer_set *set, const char *exclude_name, struct peer_target *out)
 {
+	return peer_select_target_oc(set, exclude_name, 99, out);
+}
+
+int peer_select_target_oc(struct peer_set *set, const char *exclude_name, unsigned int max_oc,
+			  struct peer_target *out)
+{
 	struct peer *best;
 
 	pthread_mutex_lock(&set->lock);
-	best = select_locked(set, NULL, exclude_name);
+	best = select_locked(set, NULL, exclude_name, max_oc);
 	if (best) {
 		OSMO_STRLCPY_ARRAY(out->name, best->name);
 		OSMO_STRLCPY_ARRAY(out->addr, best->cfg.addr);

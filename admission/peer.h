@@ -87,5 +87,10 @@ struct peer_target {
 };
 /* peer_select() and copy the choice into out. 0, or -ENOENT when no peer has room. */
 int peer_select_target(struct peer_set *set, const char *exclude_name, struct peer_target *out);
+/* The same among peers whose last reported oc is at most max_oc (0..100): a shed call goes only
+ * where it can be admitted (adm_peer_max_oc() per class). With max_oc 100, peers reporting 100
+ * are candidates too, after every other. peer_select_target() is max_oc 99. */
+int peer_select_target_oc(struct peer_set *set, const char *exclude_name, unsigned int max_oc,
+			  struct peer_target *out);
 
 void peer_vty_init(struct peer_set *set);

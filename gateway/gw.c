@@ -156,7 +156,8 @@ static enum sip_admit gw_sip_admit(void *priv, const struct sip_call_info *ci, s
 		mode = adm_get_cfg(gw->adm)->shed_mode[cls];
 		if (mode == ADM_SHED_REJECT)
 			break;
-		if (peer_select_target(gw->peers, NULL, &tgt) < 0) {
+		if (peer_select_target_oc(gw->peers, NULL, adm_peer_max_oc((enum adm_class)cls),
+					  &tgt) < 0) {
 			adm_refuse_no_peer(gw->adm, (enum adm_class)cls, &why);
 			break;
 		}
@@ -259,11 +260,9 @@ static int gw_send_probe(void *priv, struct peer *p)
 
 /* --- ISUP side ----------------------------------------------------------------------------- */
 
-static int gw_rx_iam(void *priv, struct cic *cic, const struct isup_msg *iam)
+static int gw_rx_iam(void *priv, struct cic *cic, const struct isup_msg *iam, uint8_t *acl)
 {
-	uint8_t acl = 0;
-
-	return call_from_isup(priv, cic, iam, &acl);
+	return call_from_isup(priv, cic, iam, acl);
 }
 
 static void gw_rx_call_msg(void *owner, struct cic *cic, const struct isup_msg *msg)
@@ -536,11 +535,6 @@ int gw_start(struct gw *gw)
 	}
 	gw->sip_cfg.overload = gw_sip_overload;
 
-	rc = adm_jemalloc_start(gw->adm);
-	if (rc < 0 && rc != -ENOTSUP)
-		LOGP(DADM, LOGL_ERROR, "jemalloc sampling not started: %s\n", strerror(-rc));
-	adm_log_ceiling(gw->adm);
-
 	gw->sip = sip_fe_start(gw, &gw->sip_cfg, gw_sip_admit, gw, gw_sip_event, gw);
 	if (!gw->sip)
 		return -EIO;
@@ -549,6 +543,12 @@ int gw_start(struct gw *gw)
 		if (rc < 0)
 			return rc;
 	}
+	/* The baseline is taken once the SIP stack and its thread are up: what they allocate to
+	 * start (a few hundred KiB) is not call state and must not count against the budget. */
+	rc = adm_jemalloc_start(gw->adm);
+	if (rc < 0 && rc != -ENOTSUP)
+		LOGP(DADM, LOGL_ERROR, "jemalloc sampling not started: %s\n", strerror(-rc));
+	adm_log_ceiling(gw->adm);
 	peer_set_start(gw->peers);
 	osmo_timer_setup(&gw->adm_poll, gw_adm_poll_cb, gw);
 	osmo_timer_schedule(&gw->adm_poll, 1, 0);

@@ -520,7 +520,7 @@ int cic_tx_rel(struct cic *cic, uint8_t cause)
 		return -ENOMEM;
 	/* Q.764 2.9.1.3 / Q.763 3.33: REL for congestion carries the automatic congestion level */
 	if (cause == 42) {
-		msg->acl = 1;
+		msg->acl = cic->rel_acl == 2 ? 2 : 1;
 		ISUP_SET(msg, ISUP_P_ACL);
 	}
 	rc = cic_tx_msg(cic, msg);

@@ -74,8 +74,9 @@ enum cic_group_ctr {
 struct cic_user_ops {
 	/* a new IAM arrived on an idle circuit: the owner decides; return 0 to take the call (the
 	 * circuit becomes INCOMING_BUSY with owner set through cic_set_owner) or a Q.850 cause to
-	 * reject (the user part sends REL with that cause and, for 42, the automatic congestion level) */
-	int (*rx_iam)(void *priv, struct cic *cic, const struct isup_msg *iam);
+	 * reject (the user part sends REL with that cause). For cause 42 the REL carries the automatic
+	 * congestion level (Q.763 3.4, Q.764 2.11): *acl comes preset to 1, the owner may set 2 */
+	int (*rx_iam)(void *priv, struct cic *cic, const struct isup_msg *iam, uint8_t *acl);
 	/* a call message (SAM, ACM, CPG, ANM, CON, REL, SUS, RES, ...) for a busy circuit: to its owner */
 	void (*rx_call_msg)(void *owner, struct cic *cic, const struct isup_msg *msg);
 	/* the circuit was reset, blocked by the peer with reset semantics, or lost (dual seizure lost,

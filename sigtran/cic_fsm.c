@@ -52,10 +52,11 @@ static void to_idle(struct cic *cic)
 }
 
 /* REL out, wait for RLC with T1 repeating and T5 as the last resort (Q.764 2.9.6). */
-static void enter_wait_rlc(struct cic *cic, uint8_t cause)
+static void enter_wait_rlc(struct cic *cic, uint8_t cause, uint8_t acl)
 {
 	cic->owner = NULL;
 	cic->rel_cause = cause;
+	cic->rel_acl = acl;
 	cic->long_only = false;
 	osmo_clock_gettime(CLOCK_MONOTONIC, &cic->proc_start);
 	cic_tx_rel(cic, cause);
@@ -104,6 +105,7 @@ static void unexpected(struct cic *cic, uint32_t event, const struct isup_msg *m
 static void incoming_iam(struct cic *cic, const struct isup_msg *iam)
 {
 	const struct cic_user_ops *ops = cic->grp->up->user;
+	uint8_t acl = 1;
 	int cause;
 
 	cic_ctr_inc(cic, CIC_CTR_IAM_IN);
@@ -123,12 +125,13 @@ static void incoming_iam(struct cic *cic, const struct isup_msg *iam)
 	cic->bwd_rx = true;
 	cic->rel_rx = false;
 	osmo_fsm_inst_state_chg(cic->fi, CIC_ST_INCOMING_BUSY, 0, 0);
-	cause = ops && ops->rx_iam ? ops->rx_iam(cic->grp->up->user_priv, cic, iam) : 41;
+	cause = ops && ops->rx_iam ? ops->rx_iam(cic->grp->up->user_priv, cic, iam, &acl) : 41;
 	if (cause == 0 || cic->fi->state != CIC_ST_INCOMING_BUSY)
 		return;
 	cic_ctr_inc(cic, CIC_CTR_IAM_REJECTED);
 	LOGPCIC(cic, LOGL_INFO, "IAM refused, cause %d\n", cause);
-	enter_wait_rlc(cic, cause);
+	/* Q.763 3.4 defines levels 1 and 2 only: anything else from the owner is level 1 */
+	enter_wait_rlc(cic, cause, acl == 2 ? 2 : 1);
 }
 
 /* Q.764 2.9.1.4: the higher point code controls the even CICs. */
@@ -206,7 +209,7 @@ static void st_idle(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	case CIC_EV_REFUSE:
 		cic_ctr_inc(cic, CIC_CTR_IAM_IN);
 		cic_ctr_inc(cic, CIC_CTR_IAM_REJECTED);
-		enter_wait_rlc(cic, *(const int *)data);
+		enter_wait_rlc(cic, *(const int *)data, 1);
 		break;
 	default:
 		/* RX_GRA, HW_BLOCK, RELEASE, RELEASE_COMPLETE: nothing to clear */
@@ -269,7 +272,7 @@ static void st_busy(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 			cic_tx_simple(cic, ISUP_MSGT_RLC);
 			to_idle(cic);
 		} else {
-			enter_wait_rlc(cic, *(const int *)data);
+			enter_wait_rlc(cic, *(const int *)data, 1);
 		}
 		break;
 	case CIC_EV_RELEASE_COMPLETE:
@@ -278,7 +281,7 @@ static void st_busy(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 			to_idle(cic);
 		} else {
 			/* nothing to confirm: the owner gives the circuit back, normal clearing */
-			enter_wait_rlc(cic, 16);
+			enter_wait_rlc(cic, 16, 1);
 		}
 		break;
 	case CIC_EV_RESET:

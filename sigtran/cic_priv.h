@@ -65,6 +65,7 @@ struct cic {
 	bool bwd_rx;			/* outgoing: a backward message came (dual seizure window closed) */
 	bool rel_rx;			/* REL received, the owner is to confirm */
 	uint8_t rel_cause;		/* cause of the REL we repeat on T1 */
+	uint8_t rel_acl;		/* its automatic congestion level (cause 42 only): 1 or 2 */
 	bool long_only;			/* WAIT_RSC_RLC entered on T5: RSC repeated at T17 only */
 	struct timespec proc_start;	/* first REL/RSC of the running procedure */
 	struct llist_head idle_entry;	/* in grp->idle_lru while IDLE */

@@ -32,11 +32,13 @@ static const struct isup_up_mtp_ops fuzz_mtp = { .transfer_req = fuzz_transfer_r
 
 static char owner;
 
-static int fuzz_rx_iam(void *priv, struct cic *cic, const struct isup_msg *iam)
+static int fuzz_rx_iam(void *priv, struct cic *cic, const struct isup_msg *iam, uint8_t *acl)
 {
-	/* refuse every third call, take the rest */
-	if (cic_code(cic) % 3 == 0)
+	/* refuse every third call, at congestion level 2 when the CIC is even; take the rest */
+	if (cic_code(cic) % 3 == 0) {
+		*acl = cic_code(cic) % 2 ? 1 : 2;
 		return 42;
+	}
 	cic_set_owner(cic, &owner);
 	return 0;
 }

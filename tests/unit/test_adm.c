@@ -59,9 +59,11 @@ static struct adm *mk_adm(void)
 	return adm;
 }
 
-/* Move the budget's use to exactly `used` with one ordinary ticket. */
+/* Move the budget's use to exactly `used` with one ordinary ticket (dropping the shares
+ * that admissions without a ticket reserved). */
 static void set_used(struct adm *adm, struct adm_ticket *t, size_t used)
 {
+	adm_expire_reservations(adm);
 	if (!t->charged)
 		ck_assert_int_eq(adm_call_charge(adm, t, ADM_CLASS_ORDINARY, used), 0);
 	else
@@ -102,6 +104,56 @@ START_TEST(test_watermarks_edges)
 	adm_call_release(adm, &t);
 	ck_assert_uint_eq(adm_used(adm), 0);
 	ck_assert_int_eq(adm_get_state(adm), ADM_ST_NORMAL);
+	adm_free(adm);
+}
+END_TEST
+
+/* A burst admitted before any ticket is charged (the SIP thread admits, main charges later)
+ * stays within the budget: each admission reserves the cost per call until it is charged. */
+START_TEST(test_admit_reserves)
+{
+	struct adm *adm = mk_adm();
+	struct adm_ticket t[100] = { 0 };
+	struct adm_refusal why;
+	unsigned int n = 0;
+
+	/* emergency: up to the budget, 1,000,000 / 10,000 = 100 calls */
+	while (adm_admit(adm, ADM_CLASS_EMERGENCY, NULL, &why) == ADM_ADMIT)
+		ck_assert_uint_le(++n, 100);
+	ck_assert_uint_eq(n, 100);
+	ck_assert_int_eq(why.reason, ADM_R_HARD_LIMIT);
+	ck_assert_uint_eq(adm_inflight(adm), 1000000);
+	ck_assert_uint_eq(adm_used(adm), 1000000);
+	ck_assert_int_eq(adm_get_state(adm), ADM_ST_FULL);
+	/* the tickets take the reservations over: used does not count them twice */
+	for (unsigned int i = 0; i < n; i++)
+		ck_assert_int_eq(adm_call_charge(adm, &t[i], ADM_CLASS_EMERGENCY, 0), 0);
+	ck_assert_uint_eq(adm_inflight(adm), 0);
+	ck_assert_uint_eq(adm_used(adm), 1000000);
+	for (unsigned int i = 0; i < n; i++)
+		adm_call_release(adm, &t[i]);
+	ck_assert_uint_eq(adm_used(adm), 0);
+	ck_assert_int_eq(adm_get_state(adm), ADM_ST_NORMAL);
+
+	/* ordinary: the burst's own reservations move the state past the shed mark (800,000) */
+	n = 0;
+	while (adm_admit(adm, ADM_CLASS_ORDINARY, NULL, &why) == ADM_ADMIT)
+		ck_assert_uint_le(++n, 100);
+	ck_assert_uint_eq(n, 81);
+	ck_assert_int_eq(why.reason, ADM_R_MEMORY);
+	ck_assert_int_eq(adm_get_state(adm), ADM_ST_SHEDDING);
+	ck_assert_uint_eq(adm_count(adm, ADM_CLASS_ORDINARY, ADM_ADMIT, ADM_R_NONE), 81);
+	/* admitted calls dropped before their charge: cleared by the next sample */
+	adm_expire_reservations(adm);
+	ck_assert_uint_eq(adm_used(adm), 0);
+	ck_assert_int_eq(adm_admit(adm, ADM_CLASS_ORDINARY, NULL, &why), ADM_ADMIT);
+	ck_assert_uint_eq(adm_inflight(adm), 10000);
+	/* a charge with nothing reserved takes nothing from others */
+	adm_expire_reservations(adm);
+	ck_assert_int_eq(adm_call_charge(adm, &t[0], ADM_CLASS_ORDINARY, 0), 0);
+	ck_assert_uint_eq(adm_inflight(adm), 0);
+	ck_assert_uint_eq(adm_used(adm), 10000);
+	adm_call_release(adm, &t[0]);
 	adm_free(adm);
 }
 END_TEST
@@ -789,6 +841,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_watermarks_edges);
 	tcase_add_test(tc, test_class_decisions);
+	tcase_add_test(tc, test_admit_reserves);
 	tcase_add_test(tc, test_refusal_contents);
 	tcase_add_test(tc, test_shed_once);
 	tcase_add_test(tc, test_shed_marker);

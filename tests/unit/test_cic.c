@@ -301,6 +301,65 @@ START_TEST(test_incoming_accept_reject)
 }
 END_TEST
 
+/* The owner chooses the automatic congestion level of a refusal (admission: 2 when full); the
+ * REL and its T1 repeats carry it; a level outside 1..2 is sent as 1. */
+START_TEST(test_incoming_reject_acl)
+{
+	struct isup_up *up = up_new(OUR_PC);
+	struct cic_group *grp = group_new(up, "g", 1, 4);
+	struct cic *cic = cic_group_circuit(grp, 2);
+	struct cic *out = NULL;
+	struct isup_msg *m;
+
+	bring_up(up, grp);
+	user.iam_cause = 42;
+	user.iam_acl = 2;
+	inject(up, iam_msg(3));
+	ck_assert_uint_eq(user.acl_preset, 1);
+	m = take(ISUP_MSGT_REL, 3);
+	ck_assert_uint_eq(m->cause.value, 42);
+	ck_assert(ISUP_HAS(m, ISUP_P_ACL));
+	ck_assert_uint_eq(m->acl, 2);
+	ck_assert_str_eq(cic_state_name(cic), "WAIT_RLC");
+	/* T1 repeats the REL with the same level */
+	advance_ms(15000);
+	m = take(ISUP_MSGT_REL, 3);
+	ck_assert_uint_eq(m->cause.value, 42);
+	ck_assert_uint_eq(m->acl, 2);
+	inject_simple(up, ISUP_MSGT_RLC, 3);
+	ck_assert(cic_is_idle(cic));
+
+	/* out of range: level 1 */
+	user.iam_acl = 7;
+	inject(up, iam_msg(3));
+	m = take(ISUP_MSGT_REL, 3);
+	ck_assert_uint_eq(m->acl, 1);
+	inject_simple(up, ISUP_MSGT_RLC, 3);
+
+	/* the owner sets nothing: the preset level 1 */
+	user.iam_acl = 0;
+	inject(up, iam_msg(3));
+	m = take(ISUP_MSGT_REL, 3);
+	ck_assert_uint_eq(m->acl, 1);
+	inject_simple(up, ISUP_MSGT_RLC, 3);
+
+	/* an outgoing call released with 42 by its owner after an ACL 2 refusal: level 1 again */
+	user.iam_cause = 0;
+	cic_group_set_hunting(grp, CIC_HUNT_DESCENDING);
+	ck_assert_int_eq(cic_hunt(grp, &user.owner, &out), 0);
+	ck_assert_int_eq(send_free(out, iam_msg(0)), 0);
+	take(ISUP_MSGT_IAM, cic_code(out));
+	cic_release(out, 42);
+	m = take(ISUP_MSGT_REL, cic_code(out));
+	ck_assert_uint_eq(m->cause.value, 42);
+	ck_assert_uint_eq(m->acl, 1);
+	inject_simple(up, ISUP_MSGT_RLC, cic_code(out));
+	ck_assert(cic_is_idle(out));
+	ck_assert_uint_eq(ctr(grp, CIC_CTR_IAM_REJECTED), 3);
+	isup_up_free(up);
+}
+END_TEST
+
 /* Seize a circuit outgoing and send its IAM; the peer's IAM crosses it. */
 static struct cic *seize_code(struct cic_group *grp, uint16_t code)
 {
@@ -533,6 +592,7 @@ int main(void)
 	tcase_add_test(tc, test_t1_t5);
 	tcase_add_test(tc, test_rsc_t16_t17);
 	tcase_add_test(tc, test_incoming_accept_reject);
+	tcase_add_test(tc, test_incoming_reject_acl);
 	tcase_add_test(tc, test_dual_seizure_lower_pc);
 	tcase_add_test(tc, test_dual_seizure_higher_pc);
 	tcase_add_test(tc, test_ucic);

@@ -37,6 +37,8 @@ struct fake_mtp {
 
 struct fake_user {
 	int iam_cause;		/* what rx_iam answers */
+	uint8_t iam_acl;	/* non-zero: the congestion level rx_iam sets for its refusal */
+	uint8_t acl_preset;	/* what *acl held when rx_iam was called */
 	unsigned n_iam, n_call_msg, n_lost;
 	uint8_t last_call_type;
 	int last_lost_cause;
@@ -68,12 +70,15 @@ static int fake_transfer_req(void *priv, const struct mtp_transfer *x)
 
 static const struct isup_up_mtp_ops fake_mtp_ops = { .transfer_req = fake_transfer_req };
 
-static int user_rx_iam(void *priv, struct cic *cic, const struct isup_msg *iam)
+static int user_rx_iam(void *priv, struct cic *cic, const struct isup_msg *iam, uint8_t *acl)
 {
 	struct fake_user *u = priv;
 
 	u->n_iam++;
 	u->last_iam_cic = cic;
+	u->acl_preset = *acl;
+	if (u->iam_acl)
+		*acl = u->iam_acl;
 	if (u->iam_cause)
 		return u->iam_cause;
 	cic_set_owner(cic, &u->owner);

@@ -449,7 +449,7 @@ END_TEST
 /* Message types without a format table pass through after the CIC. */
 START_TEST(test_passthrough)
 {
-	static const char *const vec[] = { "110080deadbeef", "2a0f05" "01", "110041", "1100ff00" };
+	static const char *const vec[] = { "110080deadbeef", "2a0f0501", "110041", "1100ff00" };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(vec); i++) {

@@ -253,6 +253,50 @@ START_TEST(test_select_order)
 }
 END_TEST
 
+/* A shed call goes only to a peer whose reported load lets it admit the call's class. */
+START_TEST(test_select_max_oc)
+{
+	struct peer_set *set = peer_set_alloc(ctx, 8, send_probe, &probes);
+	struct peer *a = mk_peer(set, "a", 1), *b = mk_peer(set, "b", 1), *c = mk_peer(set, "c", 1);
+	struct peer_target tg;
+
+	for (int i = 0; i < 2; i++) {
+		probe(a, 200, 0);
+		probe(b, 200, 30);	/* shedding ordinary calls */
+		probe(c, 200, 100);	/* full: emergency calls only */
+	}
+	ck_assert_int_eq(adm_peer_max_oc(ADM_CLASS_ORDINARY), 0);
+	ck_assert_int_eq(adm_peer_max_oc(ADM_CLASS_PRIORITY), 99);
+	ck_assert_int_eq(adm_peer_max_oc(ADM_CLASS_EMERGENCY), 100);
+	/* ordinary: only the peer reporting no reduction */
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(peer_select_target_oc(set, NULL, 0, &tg), 0);
+		ck_assert_str_eq(tg.name, "a");
+	}
+	ck_assert_int_eq(peer_select_target_oc(set, "a", 0, &tg), -ENOENT);
+	/* priority: a or b, never the full one */
+	ck_assert_int_eq(peer_select_target_oc(set, "a", 99, &tg), 0);
+	ck_assert_str_eq(tg.name, "b");
+	ck_assert_int_eq(peer_select_target_oc(set, "b", 99, &tg), 0);
+	ck_assert_str_eq(tg.name, "a");
+	/* emergency: the full peer only when nothing else is left, DOWN never */
+	ck_assert_int_eq(peer_select_target_oc(set, NULL, 100, &tg), 0);
+	ck_assert_str_ne(tg.name, "c");
+	for (int i = 0; i < 3; i++) {
+		probe(a, 503, -1);
+		probe(b, 0, -1);
+	}
+	ck_assert_int_eq(peer_select_target_oc(set, NULL, 99, &tg), -ENOENT);
+	ck_assert_int_eq(peer_select_target_oc(set, NULL, 100, &tg), 0);
+	ck_assert_str_eq(tg.name, "c");
+	for (int i = 0; i < 3; i++)
+		probe(c, 408, -1);
+	ck_assert_int_eq(peer_select_target_oc(set, NULL, 100, &tg), -ENOENT);
+	ck_assert_uint_eq(peer_selected_count(c), 1);
+	peer_set_free(set);
+}
+END_TEST
+
 START_TEST(test_set_bound)
 {
 	struct peer_set *set = peer_set_alloc(ctx, 2, send_probe, &probes);
@@ -356,6 +400,7 @@ int main(void)
 	tcase_add_test(tc, test_fsm_hysteresis);
 	tcase_add_test(tc, test_probe_timer);
 	tcase_add_test(tc, test_select_order);
+	tcase_add_test(tc, test_select_max_oc);
 	tcase_add_test(tc, test_set_bound);
 	tcase_add_test(tc, test_vty_roundtrip);
 	suite_add_tcase(s, tc);
