@@ -777,6 +777,85 @@ START_TEST(test_sos_urn)
 }
 END_TEST
 
+/* Read one datagram from fd within ms without running the main loop (main is "busy") */
+static int recv_nomain(int fd, char *buf, size_t len, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&p, 1, ms) != 1)
+		return 0;
+	n = recv(fd, buf, len - 1, 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	return n;
+}
+
+/* Main does not read its queue: a new INVITE beyond event_queue_len gets a stateless 503, but
+ * the CANCEL of the call already queued is answered and its events wait in the reserve */
+START_TEST(test_queue_full_cancel_goes)
+{
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	struct seen s = {};
+	struct sip_fe_cfg cfg;
+	struct sip_fe *fe;
+	char buf[4096];
+	int fd = udp_sock("127.0.0.1");
+	int p = sock_port(fd), got503 = 0, got200 = 0, got487 = 0, i;
+
+	sip_fe_cfg_defaults(&cfg);
+	cfg.listen[0].port = FE_PORT;
+	cfg.max_dialogs = 16;
+	cfg.event_queue_len = 1;
+	cfg.event_reserve = 64;
+	fe = sip_fe_start(ctx, &cfg, admit, &s, event_cb, &s);
+	ck_assert_ptr_nonnull(fe);
+
+	send_invite(fd, "1000", "qf1");
+	ck_assert_int_gt(recv_nomain(fd, buf, sizeof(buf), 2000), 0);
+	ck_assert_msg(!strncmp(buf, "SIP/2.0 100", 11), "%s", buf);
+	send_invite(fd, "1001", "qf2");
+	ck_assert_int_gt(recv_nomain(fd, buf, sizeof(buf), 2000), 0);
+	ck_assert_msg(!strncmp(buf, "SIP/2.0 503", 11), "%s", buf);
+	ck_assert_msg(strstr(buf, "Retry-After: 5"), "%s", buf);
+
+	snprintf(buf, sizeof(buf), "CANCEL sip:1000@127.0.0.1:25060;user=phone SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKqf1\r\n"
+		 "From: \"Alice A\" <sip:+33111@127.0.0.1>;tag=a1\r\nTo: <sip:1000@127.0.0.1>\r\n"
+		 "Call-ID: qf1@test\r\nCSeq: 1 CANCEL\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n", p);
+	send_raw(fd, buf);
+	for (i = 0; i < 4 && !(got200 && got487); i++) {
+		if (!recv_nomain(fd, buf, sizeof(buf), 2000))
+			break;
+		got503 += !strncmp(buf, "SIP/2.0 503", 11);
+		got200 += !strncmp(buf, "SIP/2.0 200", 11) && strstr(buf, "CSeq: 1 CANCEL");
+		got487 += !strncmp(buf, "SIP/2.0 487", 11);
+	}
+	ck_assert_int_eq(got200, 1);
+	ck_assert_int_eq(got487, 1);
+	ck_assert_int_eq(got503, 0);
+	/* nothing reached main yet; the INVITE, its CANCEL and TERMINATED all wait for it (the SIP
+	 * thread queues the last two just after its 487) */
+	for (i = 0; i < 200 && sip_fe_evq_len(fe) < 3; i++)
+		usleep(10000);
+	ck_assert_int_eq(s.n[SIP_EV_INVITE], 0);
+	ck_assert_uint_eq(sip_fe_evq_len(fe), 3);
+
+	run_until(&s, SIP_EV_TERMINATED, 1);
+	ck_assert_int_eq(s.n[SIP_EV_INVITE], 1);
+	ck_assert_int_eq(s.n[SIP_EV_CANCEL], 1);
+	ck_assert_int_eq(s.n[SIP_EV_TERMINATED], 1);
+	ck_assert_uint_eq(sip_fe_dialogs(fe), 0);
+	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_REFUSED_QUEUE_FULL), 1);
+	ck_assert_uint_eq(sip_fe_ctr_get(fe, SIP_CTR_EVQ_OVERFLOW), 0);
+
+	sip_fe_stop(fe);
+	close(fd);
+	ck_assert_int_eq(talloc_total_blocks(ctx), 1);
+	talloc_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_fe");
@@ -799,6 +878,7 @@ int main(void)
 	tcase_add_test(tc, test_stop_in_flight);
 	tcase_add_test(tc, test_tcp_too_large);
 	tcase_add_test(tc, test_sos_urn);
+	tcase_add_test(tc, test_queue_full_cancel_goes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* the front end runs a thread: no fork per test */
