@@ -194,6 +194,12 @@ void sip_call_send_bye(struct sip_call *call, int q850_cause)
 		nta_incoming_destroy(call->irq);
 		call->irq = NULL;
 	}
+	/* A refresh UPDATE still in flight: its answer no longer matters, and its callback must not
+	 * outlive the call, which the BYE's answer frees */
+	if (call->orq) {
+		nta_outgoing_destroy(call->orq);
+		call->orq = NULL;
+	}
 	if (call->se_timer)
 		su_timer_reset(call->se_timer);
 	snprintf(reason, sizeof(reason), "Q.850;cause=%d", q850_cause);
@@ -270,7 +276,7 @@ void sip_call_se_start(struct sip_call *call)
 			return;
 	}
 	margin = call->se / 3 < 32 ? call->se * 1000 / 3 : 32000;
-	ms = call->uac_refresher ? call->se * 1000 - margin : call->se * 500;
+	ms = call->uac_refresher ? (su_duration_t)call->se * 1000 - margin : (su_duration_t)call->se * 500;
 	su_timer_set_interval(call->se_timer, se_timer_cb, call, ms);
 }
 
@@ -283,7 +289,7 @@ static int rx_refresh(struct sip_call *call, nta_incoming_t *irq, const sip_t *s
 	int answer_sdp = invite || (sip->sip_payload && sip->sip_payload->pl_len);
 
 	if (sip->sip_session_expires && call->se) {
-		unsigned want = sip->sip_session_expires->x_delta;
+		unsigned want = sip_se_clamp(sip->sip_session_expires->x_delta);
 		if (want < call->stk->fe->cfg.min_se) {
 			char minse[16];
 			snprintf(minse, sizeof(minse), "%u", call->stk->fe->cfg.min_se);

@@ -55,6 +55,7 @@ static const struct rate_ctr_desc sip_ctr_desc[] = {
 	[SIP_CTR_SESSION_EXPIRED] = { "session:expired", "calls released by session timer" },
 	[SIP_CTR_EVQ_OVERFLOW] = { "evq:overflow", "events parked because the queue was full" },
 	[SIP_CTR_CMD_REFUSED] = { "cmd:refused", "commands refused, command queue full" },
+	[SIP_CTR_RX_RESPONSE_STRAY] = { "rx:response:stray", "responses whose top Via is not ours, dropped" },
 };
 osmo_static_assert(ARRAY_SIZE(sip_ctr_desc) == _NUM_SIP_CTR, sip_ctr_desc_complete);
 
@@ -417,6 +418,11 @@ static void stats_timer_cb(su_root_magic_t *stk, su_timer_t *t, struct sip_call 
 	atomic_store(&stk->fe->ctr[SIP_CTR_MALFORMED], bad);
 }
 
+/* Largest message we take: far above any INVITE with SDP and an ISUP body. Sofia's default is
+ * 2 MB, buffered per TCP connection before our callback can even see whether the source is
+ * trusted; bigger ones get 413 from NTA. */
+#define SIP_MSG_MAX (64 * 1024)
+
 static int listen_add(struct sip_stack *stk, const struct sip_listen *l, bool first)
 {
 	char url[128];
@@ -432,6 +438,7 @@ static int listen_add(struct sip_stack *stk, const struct sip_listen *l, bool fi
 					      NTATAG_CANCEL_487(1),
 					      NTATAG_REL100(0),
 					      NTATAG_MAX_PROCEEDING(cfg->max_dialogs),
+					      NTATAG_MAXSIZE(SIP_MSG_MAX),
 					      TAG_IF(cfg->sip_t1x64_ms, NTATAG_SIP_T1X64(cfg->sip_t1x64_ms)),
 					      TAG_IF(buf, TPTAG_UDP_RMEM(buf)),
 					      TAG_IF(buf, TPTAG_UDP_WMEM(buf)),
@@ -461,6 +468,7 @@ static void stack_free(struct sip_stack *stk)
 	struct sip_pending *p;
 
 	sip_call_free_all(stk);
+	sip_uac_free_probes(stk);
 	if (stk->stats_timer)
 		su_timer_destroy(stk->stats_timer);
 	if (stk->overflow_timer)
@@ -497,10 +505,8 @@ static void sip_thread_run(struct sip_fe *fe)
 		return;
 	}
 	stk->fe = fe;
+	INIT_LLIST_HEAD(&stk->probes);
 	su_home_init(stk->home);
-	/* P-Asserted-Identity and Privacy are parsed only by the extended message class. It can be
-	 * installed once per process, before the first message; a second front end finds it there. */
-	sip_update_default_mclass(sip_extend_mclass(NULL));
 	for (n = 16; n < 2 * fe->cfg.max_dialogs; n <<= 1)
 		;
 	stk->hash = calloc(n, sizeof(*stk->hash));
@@ -551,6 +557,17 @@ static void *sip_thread(void *arg)
 }
 
 /* --- main thread --- */
+
+/* P-Asserted-Identity and Privacy are parsed only by the extended message class. Sofia keeps the
+ * default class in a global: it is installed once per process, before any SIP thread parses with
+ * it. Each sip_extend_mclass(NULL) clones the class anew, so installing it per start would leak a
+ * clone every time and swap the global under another front end's thread. */
+static pthread_once_t mclass_once = PTHREAD_ONCE_INIT;
+
+static void mclass_install(void)
+{
+	sip_update_default_mclass(sip_extend_mclass(NULL));
+}
 
 static void sync_timer_cb(void *data)
 {
@@ -604,6 +621,7 @@ struct sip_fe *sip_fe_start(void *ctx, const struct sip_fe_cfg *cfg, sip_admit_f
 	if (osmo_fd_register(&fe->evq->event_ofd) < 0)
 		goto fail;
 
+	pthread_once(&mclass_once, mclass_install);
 	/* signals go to the main thread: its poll() must see them (quit, dumps) */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <pthread.h>
+#include <netinet/in.h>
 
 #define SU_ROOT_MAGIC_T struct sip_stack
 #define NTA_AGENT_MAGIC_T struct sip_stack
@@ -38,6 +39,15 @@ struct sip_stack;
 static inline url_string_t *sip_url_str(const char *s)
 {
 	return (url_string_t *)(s && *s ? s : NULL);
+}
+
+/* RFC 4028 9 lets the UAS lower the interval a peer asked for (never below Min-SE). Above a day
+ * it is capped: a peer's 1*DIGIT must not wrap our millisecond timer arithmetic. */
+#define SIP_SE_MAX 86400
+
+static inline unsigned sip_se_clamp(unsigned long delta)
+{
+	return delta > SIP_SE_MAX ? SIP_SE_MAX : (unsigned)delta;
 }
 
 /* Per-call state in the SIP thread. Allocated with malloc (not talloc: it is Sofia's magic). */
@@ -104,7 +114,8 @@ struct sip_stack {
 	su_timer_t *stats_timer;
 	struct sip_pending *overflow_head, *overflow_tail;	/* events the full queue did not take */
 	su_timer_t *overflow_timer;
-	unsigned nprobes;		/* OPTIONS probes in flight */
+	struct llist_head probes;	/* OPTIONS probes in flight (struct sip_probe) */
+	unsigned nprobes;		/* their number */
 	char contact[128];		/* our Contact URI */
 };
 
@@ -169,11 +180,22 @@ int sip_reason_q850(const sip_t *sip);
 void sip_call_free_all(struct sip_stack *stk);
 
 /* sip_uas.c */
+/* What the admission hook sees of an INVITE; the strings that are not the message's own live here */
+struct sip_ci_buf {
+	struct sip_call_info ci;
+	char ruri[256];
+	char from_display[128];
+	char cpc[32];
+	char src_ip[INET_ADDRSTRLEN];
+};
+void sip_uas_ci_fill(struct sip_ci_buf *b, const sip_t *sip);
 int sip_uas_agent_cb(struct sip_stack *stk, nta_agent_t *agent, msg_t *msg, sip_t *sip);
 void sip_uas_respond(struct sip_stack *stk, const struct sip_cmd *cmd);
 void sip_oc_to_via(msg_t *msg, sip_t *sip, const struct sip_oc *oc);
 
 /* sip_uac.c */
+void sip_oc_from_via(const sip_t *sip, struct sip_oc *oc);
 void sip_uac_invite(struct sip_stack *stk, const struct sip_cmd *cmd);
 void sip_uac_cancel(struct sip_stack *stk, const struct sip_cmd *cmd);
 void sip_uac_options(struct sip_stack *stk, const struct sip_cmd *cmd);
+void sip_uac_free_probes(struct sip_stack *stk);

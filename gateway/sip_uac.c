@@ -1,4 +1,5 @@
 /* sip_uac.c - outgoing calls (ISUP -> SIP) and OPTIONS probes: the UAC side (RFC 3261 13.2, 9.1, 11; RFC 3262 4; RFC 7339) */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,7 @@ static void se_from_answer(struct sip_call *call, const sip_t *sip)
 
 	if (!x)
 		return;
-	call->se = x->x_delta;
+	call->se = sip_se_clamp(x->x_delta);
 	/* uac_refresher means "the peer refreshes": here the peer is the UAS */
 	call->uac_refresher = !(x->x_refresher && su_casematch(x->x_refresher, "uac"));
 	sip_call_se_start(call);
@@ -204,20 +205,48 @@ void sip_uac_cancel(struct sip_stack *stk, const struct sip_cmd *cmd)
 /* --- OPTIONS probes: a throw-away leg and one transaction each --- */
 
 struct sip_probe {
+	struct llist_head list;		/* in stk->probes */
 	struct sip_stack *stk;
 	uint32_t ref;
 	nta_leg_t *leg;
+	nta_outgoing_t *orq;
 };
 
-static void oc_from_via(const sip_t *sip, struct sip_oc *oc)
+static void probe_free(struct sip_probe *pr)
+{
+	llist_del(&pr->list);
+	pr->stk->nprobes--;
+	nta_outgoing_destroy(pr->orq);
+	nta_leg_destroy(pr->leg);
+	free(pr);
+}
+
+/* At shutdown: unanswered probes go without a result, main is no longer listening */
+void sip_uac_free_probes(struct sip_stack *stk)
+{
+	struct sip_probe *pr, *tmp;
+
+	llist_for_each_entry_safe(pr, tmp, &stk->probes, list)
+		probe_free(pr);
+}
+
+/* RFC 7339 5.1: the overload values a server put on our Via of its response */
+void sip_oc_from_via(const sip_t *sip, struct sip_oc *oc)
 {
 	const sip_via_t *v = sip ? sip->sip_via : NULL;
 	const char *s;
 
-	if (!v || !(s = msg_header_find_param(v->v_common, "oc")) || !*s)
+	unsigned long pct;
+	char *end;
+
+	/* oc = 1*DIGIT, a percentage: anything else is not an overload indication, above 100 is 100 */
+	if (!v || !(s = msg_header_find_param(v->v_common, "oc")) || !isdigit((unsigned char)*s))
+		return;
+	pct = strtoul(s, &end, 10);
+	if (*end)
 		return;
 	oc->present = 1;
-	oc->oc = atoi(s);
+	oc->oc = pct > 100 ? 100 : pct;
 	if ((s = msg_header_find_param(v->v_common, "oc-validity")))
 		oc->validity_ms = atoi(s);
 	if ((s = msg_header_find_param(v->v_common, "oc-seq"))) {
@@ -249,13 +278,10 @@ static int options_resp_cb(struct sip_call *magic, nta_outgoing_t *orq, const si
 	p = sip_ev_alloc(SIP_EV_OPTIONS_RESULT, pr->ref, 0);
 	if (p) {
 		p->ev.status = status;
-		oc_from_via(sip, &p->ev.oc);
+		sip_oc_from_via(sip, &p->ev.oc);
 		sip_ev_send(pr->stk, p);
 	}
-	nta_outgoing_destroy(orq);
-	nta_leg_destroy(pr->leg);
-	pr->stk->nprobes--;
-	free(pr);
+	probe_free(pr);
 	return 0;
 }
 
@@ -273,13 +299,14 @@ void sip_uac_options(struct sip_stack *stk, const struct sip_cmd *cmd)
 	pr->leg = nta_leg_tcreate(stk->agent, NULL, NULL, SIPTAG_FROM_STR(from), SIPTAG_TO_STR(cmd->target_uri),
 				  TAG_END());
 	if (!pr->leg || !nta_leg_tag(pr->leg, NULL)
-	    || !nta_outgoing_tcreate(pr->leg, options_resp_cb, (struct sip_call *)pr, NULL, SIP_METHOD_OPTIONS,
-				     sip_url_str(cmd->target_uri), TAG_END())) {
+	    || !(pr->orq = nta_outgoing_tcreate(pr->leg, options_resp_cb, (struct sip_call *)pr, NULL,
+						SIP_METHOD_OPTIONS, sip_url_str(cmd->target_uri), TAG_END()))) {
 		if (pr->leg)
 			nta_leg_destroy(pr->leg);
 		free(pr);
 		goto fail;
 	}
+	llist_add_tail(&pr->list, &stk->probes);
 	stk->nprobes++;
 	sip_ctr_inc(stk->fe, SIP_CTR_TX_REQUEST);
 	return;

@@ -1,5 +1,6 @@
 /* sip_uas.c - requests outside a dialog: stateless refusals before any state, then the UAS side of a call (RFC 3261 8.2, 13.3; RFC 3262; RFC 4028; RFC 7339) */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,14 +98,6 @@ static void treply(struct sip_stack *stk, msg_t *msg, int status, const char *ph
 
 /* --- what the admission hook and the call layer see --- */
 
-struct ci_buf {
-	struct sip_call_info ci;
-	char ruri[256];
-	char from_display[128];
-	char cpc[32];
-	char src_ip[INET_ADDRSTRLEN];
-};
-
 static bool has_token(const msg_list_t *l, const char *tok)
 {
 	const msg_param_t *p;
@@ -164,7 +157,8 @@ static bool find_cpc(const url_t *url, char *out, size_t outlen)
 	return true;
 }
 
-static void ci_fill(struct ci_buf *b, msg_t *msg, const sip_t *sip)
+/* NTA has run sip_sanity_check(): Request-URI, From, To, Call-ID, CSeq and Via are present */
+void sip_uas_ci_fill(struct sip_ci_buf *b, const sip_t *sip)
 {
 	struct sip_call_info *ci = &b->ci;
 	const url_t *ru = sip->sip_request->rq_url;
@@ -183,7 +177,8 @@ static void ci_fill(struct ci_buf *b, msg_t *msg, const sip_t *sip)
 		ci->ruri_user = ru->url_host ? ru->url_host : "";
 	ci->ruri_host = ru->url_host && !ci->ruri_is_tel ? ru->url_host : "";
 	ci->ruri_user_phone = ru->url_params && url_has_param(ru, "user=phone");
-	ci->ruri_sos = su_casenmatch(b->ruri, "urn:service:sos", 15);
+	/* RFC 5031: urn:service:sos or a sub-service urn:service:sos.<name>, not any longer word */
+	ci->ruri_sos = su_casenmatch(b->ruri, "urn:service:sos", 15) && strchr(".;", b->ruri[15]);
 	ci->already_shed = (ru->url_params && url_has_param(ru, SHED_PARAM)) || via_has_shed_mark(sip);
 	ci->to_user = sip->sip_to->a_url->url_user ? sip->sip_to->a_url->url_user : "";
 	ci->from_user = sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "";
@@ -217,7 +212,10 @@ static void ci_fill(struct ci_buf *b, msg_t *msg, const sip_t *sip)
 	ci->sdp = sip->sip_payload ? sip->sip_payload->pl_data : "";
 	ci->sdp_len = sip->sip_payload ? sip->sip_payload->pl_len : 0;
 	ci->call_id = sip->sip_call_id->i_id;
-	ci->max_forwards = sip->sip_max_forwards ? (int)sip->sip_max_forwards->mf_count : -1;
+	/* 1*DIGIT on the wire: a huge value must not wrap to -1 ("absent") or below */
+	ci->max_forwards = !sip->sip_max_forwards ? -1
+			   : sip->sip_max_forwards->mf_count > INT_MAX ? INT_MAX
+			   : (int)sip->sip_max_forwards->mf_count;
 	ci->src_ip = b->src_ip;
 	ci->rel100_required = has_token(sip->sip_require, "100rel");
 }
@@ -310,6 +308,26 @@ static void forward(struct sip_stack *stk, msg_t *msg, sip_t *sip, const char *n
 	sip_ctr_inc(stk->fe, SIP_CTR_TX_REQUEST);
 }
 
+static bool via_port_match(const char *a, const char *b)
+{
+	return !strcmp(a && *a ? a : "5060", b && *b ? b : "5060");
+}
+
+/* RFC 3261 16.11: a stateless proxy forwards a response only if the top Via is one it inserted */
+static bool via_is_ours(const nta_agent_t *agent, const sip_via_t *top)
+{
+	const sip_via_t *lists[] = { nta_agent_via(agent), nta_agent_public_via(agent) };
+	const sip_via_t *v;
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		for (v = lists[i]; v; v = v->v_next)
+			if (su_casematch(top->v_host, v->v_host) && via_port_match(top->v_port, v->v_port)
+			    && su_casematch(top->v_protocol, v->v_protocol))
+				return true;
+	return false;
+}
+
 /* Is the Request-URI one of our listening addresses? */
 static bool ruri_is_local(const struct sip_stack *stk, const url_t *u)
 {
@@ -397,7 +415,7 @@ static void se_negotiate(struct sip_call *call, const sip_t *sip)
 	const sip_session_expires_t *x = sip->sip_session_expires;
 
 	if (x) {
-		call->se = x->x_delta;
+		call->se = sip_se_clamp(x->x_delta);
 		if (x->x_refresher)
 			call->uac_refresher = su_casematch(x->x_refresher, "uac");
 		else
@@ -457,7 +475,7 @@ static void accept_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, const s
 	}
 }
 
-static void rx_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, struct ci_buf *b)
+static void rx_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, struct sip_ci_buf *b)
 {
 	struct sip_fe *fe = stk->fe;
 	const struct sip_fe_cfg *cfg = &fe->cfg;
@@ -501,7 +519,7 @@ static void rx_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, struct ci_b
 		refuse(stk, msg, sip, &ref);
 		return;
 	}
-	ci_fill(b, msg, sip);
+	sip_uas_ci_fill(b, sip);
 	switch (fe->admit(fe->admit_priv, &b->ci, &ref)) {
 	case SIP_ADMIT_ACCEPT:
 		accept_invite(stk, msg, sip, &b->ci);
@@ -529,16 +547,19 @@ static void rx_invite(struct sip_stack *stk, msg_t *msg, sip_t *sip, struct ci_b
 int sip_uas_agent_cb(struct sip_stack *stk, nta_agent_t *agent, msg_t *msg, sip_t *sip)
 {
 	struct sip_fe *fe = stk->fe;
-	struct ci_buf b = {};
+	struct sip_ci_buf b = {};
 	sip_method_t method;
 
 	if (!sip || !sip->sip_request) {
-		/* a response not for us: forwarded statelessly if it has a Via below ours */
+		/* a response to no transaction of ours: one to a request we forwarded statelessly goes on
+		 * to the next Via; any other is dropped, or we would reflect it wherever its Vias say */
 		sip_ctr_inc(fe, SIP_CTR_RX_RESPONSE);
-		if (sip && sip->sip_status && sip->sip_via && sip->sip_via->v_next)
+		if (sip && sip->sip_status && sip->sip_via && sip->sip_via->v_next && via_is_ours(agent, sip->sip_via)) {
 			nta_msg_tsend(agent, msg, NULL, TAG_END());
-		else
+		} else {
+			sip_ctr_inc(fe, SIP_CTR_RX_RESPONSE_STRAY);
 			msg_destroy(msg);
+		}
 		return 0;
 	}
 	method = sip->sip_request->rq_method;

@@ -116,6 +116,105 @@ def raw_udp(port, payload):
         s.close()
 
 
+def req(method, ruri, branch, hdrs, body=b"", cl=None, drop=()):
+    """a request from 127.0.0.1:{port}; headers named in drop are left out"""
+    base = [("Via", "SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK" + branch),
+            ("From", "<sip:a@127.0.0.1>;tag=h1"), ("To", "<sip:3000@127.0.0.1>"),
+            ("Call-ID", "h-" + branch), ("CSeq", "1 " + method), ("Max-Forwards", "70")]
+    lines = ["%s: %s" % kv for kv in base if kv[0] not in drop] + hdrs
+    lines.append("Content-Length: %d" % (len(body) if cl is None else cl))
+    return ("%s %s SIP/2.0\r\n" % (method, ruri) + "\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def raw_bytes(port, payload, wait=1.0):
+    """payload (bytes, {port} = our port) from a fresh socket; the first answer or "" """
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(wait)
+    s.bind(("127.0.0.1", 0))
+    s.sendto(payload.replace(b"{port}", str(s.getsockname()[1]).encode()), ("127.0.0.1", port))
+    try:
+        return s.recv(65535).decode(errors="replace")
+    except socket.timeout:
+        return ""
+    finally:
+        s.close()
+
+
+def hostile(h):
+    """requests and responses from a hostile or broken peer: each gets its protocol answer or is
+    dropped (RFC 3261), is counted, and leaves no dialog behind; the front end keeps serving"""
+    c0 = h.counters()
+    ruri = "sip:3000@127.0.0.1:%d" % PORT
+    sdp_junk = b"v=0\r\n\x00\x00\xff\xfe\xc3\x28 s=\x80\r\n"
+    bad = [  # (what, datagram, expected status line prefix or "" for no answer)
+        ("no From -> 400", req("INVITE", ruri, "nf", [], drop=("From",)), "SIP/2.0 400"),
+        ("no To -> 400", req("INVITE", ruri, "nt", [], drop=("To",)), "SIP/2.0 400"),
+        ("no Call-ID -> 400", req("INVITE", ruri, "nc", [], drop=("Call-ID",)), "SIP/2.0 400"),
+        ("no Via -> dropped (nowhere to answer)", req("INVITE", ruri, "nv", [], drop=("Via",)), ""),
+        ("Content-Length beyond the datagram -> 400", req("INVITE", ruri, "cl", [], b"v=0\r\n", cl=500),
+         "SIP/2.0 400"),
+        ("CSeq method differs from the request's -> 400",
+         req("INVITE", ruri, "cm", [], drop=("CSeq",)).replace(b"Max-Forwards", b"CSeq: 1 BYE\r\nMax-Forwards"),
+         "SIP/2.0 400"),
+        ("SDP of NULs and bytes that are not UTF-8 -> admission's 503",
+         req("INVITE", ruri, "nul", ["Content-Type: application/sdp"], sdp_junk), "SIP/2.0 503"),
+        ("60 Vias -> admission's 503",
+         req("INVITE", ruri, "vias", ["Via: SIP/2.0/UDP 10.0.%d.%d;branch=z9hG4bKv%d" % (i // 250, i % 250, i)
+                                       for i in range(60)]), "SIP/2.0 503"),
+        ("a 20 KB header -> admission's 503", req("INVITE", ruri, "big", ["Subject: " + "x" * 20000]),
+         "SIP/2.0 503"),
+        ("Max-Forwards 4294967295 -> admission's 503",
+         req("INVITE", ruri, "mf", ["Max-Forwards: 4294967295"], drop=("Max-Forwards",)), "SIP/2.0 503"),
+        ("Max-Forwards 0 INVITE still reaches admission (we are its end point) -> 503",
+         req("INVITE", ruri, "mf0", ["Max-Forwards: 0"], drop=("Max-Forwards",)), "SIP/2.0 503"),
+        ("BYE for no dialog -> 481",
+         req("BYE", ruri, "bye", ["To: <sip:3000@127.0.0.1>;tag=gone"], drop=("To",)), "SIP/2.0 481"),
+        ("CANCEL for no transaction -> 481", req("CANCEL", ruri, "cancel", []), "SIP/2.0 481"),
+        ("ACK for no transaction -> dropped",
+         req("ACK", ruri, "ack", ["To: <sip:3000@127.0.0.1>;tag=gone"], drop=("To",)), ""),
+        ("unknown method -> 501", req("FROB", ruri, "frob", []), "SIP/2.0 501"),
+        # (a datagram starting with 0x00 or 0x01 is STUN to Sofia's transport, which answers it)
+        ("garbage -> dropped", b"\x7f\x02\xc3 not SIP at all\r\n\r\n", ""),
+        ("a request line alone -> dropped", b"INVITE sip:1@127.0.0.1 SIP/2.0\r\n\r\n", ""),
+    ]
+    for what, dgram, want in bad:
+        resp = raw_bytes(PORT, dgram)
+        if want:
+            check(resp.startswith(want), "%s (%r)" % (what, resp[:40]))
+        else:
+            check(resp == "", "%s (%r)" % (what, resp[:40]))
+
+    # a response to no transaction of ours, its top Via not ours: not bounced to the next Via
+    victim = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    victim.settimeout(1)
+    victim.bind(("127.0.0.1", 0))
+    try:
+        raw_bytes(PORT, ("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.9:5999;branch=z9hG4bKst\r\n"
+                         "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKvi\r\nFrom: <sip:a@h>;tag=1\r\n"
+                         "To: <sip:b@h>;tag=2\r\nCall-ID: st\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+                         % victim.getsockname()[1]).encode(), wait=0.2)
+        try:
+            got = victim.recv(65535)
+        except socket.timeout:
+            got = b""
+        check(got == b"", "stray response not reflected to the address in its second Via")
+    finally:
+        victim.close()
+
+    time.sleep(0.6)
+    c = h.counters()
+    d = {k: v - c0.get(k, 0) for k, v in c.items()}
+    print(" ".join("%s=%d" % kv for kv in sorted(d.items()) if kv[1]))
+    check(d["malformed"] >= 5, "malformed counts NTA's 400s (%d)" % d["malformed"])
+    check(d["refused:admission"] == 5, "5 hostile INVITEs reached admission and were refused (%d)"
+          % d["refused:admission"])
+    check(d["rx:bye"] == 1 and d["rx:cancel"] == 1 and d["rx:ack"] == 1 and d["rx:other"] == 1,
+          "BYE, CANCEL, ACK and FROB counted once each")
+    check(d["rx:response"] == 1 and d["rx:response:stray"] == 1, "the stray response counted and dropped")
+    check(d["dialogs:created"] == 0 and c["gauge:dialogs"] == 0, "no dialog from any of them")
+    run_uac("after all that, a call still completes", "uac_basic.xml", 1000)
+
+
 def main():
     if not shutil.which("sipp"):
         print("skipped: sipp (sip-tester) is not installed")
@@ -189,6 +288,8 @@ def main():
         check(d["dialogs:created"] == d["dialogs:freed"] == d["ev:terminated"],
               "created == freed == TERMINATED events (%d)" % d["dialogs:created"])
         check(c["harness:unknown-ref"] == 0, "no event for an unknown ref")
+
+        hostile(h)
 
         # load: 2000 calls at 200 cps, zero failed
         c0 = h.counters()
