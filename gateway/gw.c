@@ -131,6 +131,20 @@ int gw_emergency_number_for_urn(struct gw *gw, const struct sip_call_info *ci, s
 
 /* --- SIP side ------------------------------------------------------------------------------ */
 
+/* A Request-URI user part we may copy into a URI we write: non-empty, bounded, and only the
+ * characters RFC 3261 25.1 allows there (unreserved, escaped, user-unreserved). */
+bool gw_sip_user_ok(const char *user)
+{
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				      "-_.!~*'()%&=+$,;?/";
+	size_t n;
+
+	if (!user)
+		return false;
+	n = strlen(user);
+	return n > 0 && n <= 64 && strspn(user, allowed) == n;
+}
+
 /* The SIP thread asks before any state exists: O(1), thread-safe (admission is atomic,
  * classification reads config only, peer selection copies under the peer set's lock). */
 static enum sip_admit gw_sip_admit(void *priv, const struct sip_call_info *ci, struct sip_refusal *ref)
@@ -165,8 +179,11 @@ static enum sip_admit gw_sip_admit(void *priv, const struct sip_call_info *ci, s
 		if (adm_shed_mark(ref->shed_mark, sizeof(ref->shed_mark), gw->site_name) < 0)
 			break;
 		if (mode == ADM_SHED_REDIRECT) {
-			snprintf(ref->contact, sizeof(ref->contact), "sip:%s@%s:%u", ci->ruri_user, tgt.addr,
-				 tgt.port);
+			if (gw_sip_user_ok(ci->ruri_user))
+				snprintf(ref->contact, sizeof(ref->contact), "sip:%s@%s:%u", ci->ruri_user,
+					 tgt.addr, tgt.port);
+			else	/* never copy what could break out of the Contact header */
+				snprintf(ref->contact, sizeof(ref->contact), "sip:%s:%u", tgt.addr, tgt.port);
 			return SIP_ADMIT_REDIRECT;
 		}
 		snprintf(ref->next_hop, sizeof(ref->next_hop), "sip:%s:%u;transport=%s", tgt.addr, tgt.port,

@@ -1,5 +1,6 @@
 /* gw.h - the gateway: owns the SIP front end, the M3UA/ISUP side, routes, admission and calls */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <osmocom/core/linuxlist.h>
@@ -103,5 +104,6 @@ enum gw_call_class gw_classify_isup(struct gw *gw, const struct isup_msg *iam);
 int gw_emergency_number_for_urn(struct gw *gw, const struct sip_call_info *ci, struct number *out);
 const char *gw_privacy_str(const struct sip_call_info *ci);
 uint32_t gw_new_sip_ref(struct gw *gw);
+bool gw_sip_user_ok(const char *user);
 void gw_call_hash_add(struct gw *gw, struct call *call);
 void gw_call_hash_del(struct gw *gw, struct call *call);

@@ -984,6 +984,23 @@ START_TEST(test_isup_sip_no_route)
 }
 END_TEST
 
+/* What the admission hook may copy from a Request-URI into the 302 Contact it writes. */
+START_TEST(test_sip_user_ok)
+{
+	ck_assert(gw_sip_user_ok("0123456789"));
+	ck_assert(gw_sip_user_ok("+33123456789;phone-context=example.net"));
+	ck_assert(gw_sip_user_ok("alice%20b"));
+	ck_assert(!gw_sip_user_ok(""));
+	ck_assert(!gw_sip_user_ok(NULL));
+	ck_assert(!gw_sip_user_ok("a>b"));
+	ck_assert(!gw_sip_user_ok("a b"));
+	ck_assert(!gw_sip_user_ok("a\"b"));
+	ck_assert(!gw_sip_user_ok("a\r\nVia: x"));
+	ck_assert(!gw_sip_user_ok("a@b"));
+	ck_assert(!gw_sip_user_ok("01234567890123456789012345678901234567890123456789012345678901234"));
+}
+END_TEST
+
 START_TEST(test_isup_sip_route_down_and_bad_calling)
 {
 	/* a SIP route out of service: cause 34 (the PSTN may route around it), not 1 */
@@ -1346,6 +1363,7 @@ static Suite *call_fsm_suite(void)
 	tcase_add_test(tc, test_isup_sip_rel_before_answer);
 	tcase_add_test(tc, test_isup_sip_no_answer_timer);
 	tcase_add_test(tc, test_isup_sip_no_route);
+	tcase_add_test(tc, test_sip_user_ok);
 	tcase_add_test(tc, test_isup_sip_route_down_and_bad_calling);
 	tcase_add_test(tc, test_isup_sip_bad_number);
 	tcase_add_test(tc, test_isup_sip_reset);
