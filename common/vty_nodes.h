@@ -13,4 +13,5 @@ enum gw_vty_node {
 	EMERGENCY_NODE,				/* emergency: numbers and supervision */
 	ALARM_NODE,				/* alarm escalation */
 	SIM_NODE,				/* pstn-sim config */
+	GW_NODE,				/* gateway: point code, media mapping, site */
 };

@@ -416,17 +416,11 @@ bool emergency_uri_is_sos(const char *uri)
 	return uri[n] == '\0' || (uri[n] == '.' && uri[n + 1] != '\0');
 }
 
-enum gw_call_class emergency_classify(struct emergency_cfg *cfg, const struct emergency_call_info *in,
-				      enum emergency_reason *why)
+enum gw_call_class emergency_classify_pure(const struct emergency_cfg *cfg,
+					   const struct emergency_call_info *in, enum emergency_reason *why)
 {
 	enum gw_call_class cls = GW_CALL_CLASS_ORDINARY, c;
 	enum emergency_reason reason = EMERGENCY_WHY_NONE;
-	static const enum emergency_ctr by_reason[] = {
-		[EMERGENCY_WHY_NUMBER] = EMERGENCY_CTR_BY_NUMBER,
-		[EMERGENCY_WHY_URN] = EMERGENCY_CTR_BY_URN,
-		[EMERGENCY_WHY_RPH] = EMERGENCY_CTR_BY_RPH,
-		[EMERGENCY_WHY_CPC] = EMERGENCY_CTR_BY_CPC,
-	};
 
 	/* strongest evidence first: a dialled emergency number cannot be spoofed upstream */
 	if (in->called_digits && emergency_number_is(cfg, in->called_digits, NULL)) {
@@ -459,6 +453,23 @@ enum gw_call_class emergency_classify(struct emergency_cfg *cfg, const struct em
 		}
 	}
 out:
+	if (why)
+		*why = reason;
+	return cls;
+}
+
+enum gw_call_class emergency_classify(struct emergency_cfg *cfg, const struct emergency_call_info *in,
+				      enum emergency_reason *why)
+{
+	static const enum emergency_ctr by_reason[] = {
+		[EMERGENCY_WHY_NUMBER] = EMERGENCY_CTR_BY_NUMBER,
+		[EMERGENCY_WHY_URN] = EMERGENCY_CTR_BY_URN,
+		[EMERGENCY_WHY_RPH] = EMERGENCY_CTR_BY_RPH,
+		[EMERGENCY_WHY_CPC] = EMERGENCY_CTR_BY_CPC,
+	};
+	enum emergency_reason reason;
+	enum gw_call_class cls = emergency_classify_pure(cfg, in, &reason);
+
 	if (cls == GW_CALL_CLASS_EMERGENCY)
 		ctr_inc(cfg, by_reason[reason]);
 	else

@@ -56,6 +56,10 @@ struct emergency_cfg *emergency_cfg_alloc(void *ctx);
 void emergency_cfg_free(struct emergency_cfg *cfg);
 
 /* The highest class any field gives (emergency > priority > ordinary); *why may be NULL. */
+/* The same decision without counting: reads the configuration only, so the SIP thread's
+ * admission hook may call it while the main thread runs. */
+enum gw_call_class emergency_classify_pure(const struct emergency_cfg *cfg,
+					   const struct emergency_call_info *in, enum emergency_reason *why);
 enum gw_call_class emergency_classify(struct emergency_cfg *cfg, const struct emergency_call_info *in,
 				      enum emergency_reason *why);
 

@@ -219,25 +219,46 @@ bool number_privacy_restricts(const char *privacy)
 	return restricts;
 }
 
-int number_calling_from_sip(struct number_calling *out, const char *pai_uri, const char *from_uri,
-			    const char *privacy, const struct number_plan *plan)
+/* The common part: out->num holds the number from the PAI (from_pai) or the From, or found
+ * is false when neither carried one. */
+static int calling_finish(struct number_calling *out, bool found, bool from_pai, const char *privacy,
+			  const struct number_plan *plan)
 {
-	memset(out, 0, sizeof(*out));
-	if (pai_uri && number_from_uri(&out->num, pai_uri, NULL) == 0) {
-		out->screening = NUMBER_SCREEN_NETWORK;
-	} else if (from_uri && number_from_uri(&out->num, from_uri, NULL) == 0) {
-		out->screening = NUMBER_SCREEN_USER_NOT_VERIFIED;
-	} else {
+	if (!found) {
 		memset(&out->num, 0, sizeof(out->num));
 		out->num.nai = NUMBER_NAI_UNKNOWN;
 		out->apri = NUMBER_APRI_NOT_AVAILABLE;
 		out->screening = NUMBER_SCREEN_NETWORK;
 		return 0;
 	}
+	out->screening = from_pai ? NUMBER_SCREEN_NETWORK : NUMBER_SCREEN_USER_NOT_VERIFIED;
 	if (plan)
 		number_normalize(&out->num, plan);
 	out->apri = number_privacy_restricts(privacy) ? NUMBER_APRI_RESTRICTED : NUMBER_APRI_ALLOWED;
 	return 0;
+}
+
+int number_calling_from_sip(struct number_calling *out, const char *pai_uri, const char *from_uri,
+			    const char *privacy, const struct number_plan *plan)
+{
+	memset(out, 0, sizeof(*out));
+	if (pai_uri && number_from_uri(&out->num, pai_uri, NULL) == 0)
+		return calling_finish(out, true, true, privacy, plan);
+	if (from_uri && number_from_uri(&out->num, from_uri, NULL) == 0)
+		return calling_finish(out, true, false, privacy, plan);
+	return calling_finish(out, false, false, privacy, plan);
+}
+
+int number_calling_from_users(struct number_calling *out, const char *pai_user, const char *from_user,
+			      const char *privacy, const struct number_plan *plan)
+{
+	memset(out, 0, sizeof(*out));
+	if (pai_user && pai_user[0] && number_from_user(&out->num, pai_user, strlen(pai_user), NULL) == 0)
+		return calling_finish(out, true, true, privacy, plan);
+	if (from_user && from_user[0]
+	    && number_from_user(&out->num, from_user, strlen(from_user), NULL) == 0)
+		return calling_finish(out, true, false, privacy, plan);
+	return calling_finish(out, false, false, privacy, plan);
 }
 
 int number_calling_to_sip(struct number_sip_identity *out, const struct number_calling *in,

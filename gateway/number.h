@@ -116,6 +116,10 @@ int number_translate(struct number *num, const struct number_xlat *rules, size_t
 int number_calling_from_sip(struct number_calling *out, const char *pai_uri, const char *from_uri,
 			    const char *privacy, const struct number_plan *plan);
 
+/* The same from the user parts the SIP front end extracts ("" or NULL when absent). */
+int number_calling_from_users(struct number_calling *out, const char *pai_user, const char *from_user,
+			      const char *privacy, const struct number_plan *plan);
+
 /* Calling party towards SIP: PAI carries the number; restricted -> Privacy: id, From anonymous. */
 int number_calling_to_sip(struct number_sip_identity *out, const struct number_calling *in,
 			  const struct number_plan *plan);

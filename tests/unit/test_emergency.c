@@ -261,6 +261,33 @@ START_TEST(test_cpc)
 END_TEST
 
 /* Emergency evidence beats priority evidence, whatever field carries it. */
+/* The thread-safe variant decides the same and counts nothing. */
+START_TEST(test_classify_pure)
+{
+	struct emergency_cfg *cfg = emergency_cfg_alloc(ctx);
+	const struct emergency_call_info sos = { .request_uri = "urn:service:sos.police", .isup_cpc = -1 };
+	const struct emergency_call_info num = { .called_digits = "112", .isup_cpc = -1 };
+	const struct emergency_call_info ord = { .called_digits = "0123456789", .isup_cpc = -1 };
+	const struct emergency_call_info prio = { .called_digits = "0123", .resource_priority = "wps.1",
+						  .isup_cpc = -1 };
+	enum emergency_reason why;
+
+	ck_assert_int_eq(emergency_classify_pure(cfg, &sos, &why), GW_CALL_CLASS_EMERGENCY);
+	ck_assert_int_eq(why, EMERGENCY_WHY_URN);
+	ck_assert_int_eq(emergency_classify_pure(cfg, &num, &why), GW_CALL_CLASS_EMERGENCY);
+	ck_assert_int_eq(why, EMERGENCY_WHY_NUMBER);
+	ck_assert_int_eq(emergency_classify_pure(cfg, &ord, &why), GW_CALL_CLASS_ORDINARY);
+	ck_assert_int_eq(emergency_classify_pure(cfg, &prio, &why), GW_CALL_CLASS_PRIORITY);
+	ck_assert_uint_eq(ctr(cfg, EMERGENCY_CTR_BY_URN), 0);
+	ck_assert_uint_eq(ctr(cfg, EMERGENCY_CTR_BY_NUMBER), 0);
+	ck_assert_uint_eq(ctr(cfg, EMERGENCY_CTR_ORDINARY), 0);
+	ck_assert_uint_eq(ctr(cfg, EMERGENCY_CTR_PRIORITY), 0);
+	ck_assert_int_eq(emergency_classify(cfg, &num, &why), GW_CALL_CLASS_EMERGENCY);
+	ck_assert_uint_eq(ctr(cfg, EMERGENCY_CTR_BY_NUMBER), 1);
+	emergency_cfg_free(cfg);
+}
+END_TEST
+
 START_TEST(test_precedence)
 {
 	struct emergency_cfg *cfg = emergency_cfg_alloc(ctx);
@@ -376,6 +403,7 @@ int main(void)
 	tcase_add_test(tc, test_rph);
 	tcase_add_test(tc, test_rph_bound);
 	tcase_add_test(tc, test_cpc);
+	tcase_add_test(tc, test_classify_pure);
 	tcase_add_test(tc, test_precedence);
 	tcase_add_test(tc, test_vty_round_trip);
 	tcase_add_test(tc, test_vty_errors_and_show);

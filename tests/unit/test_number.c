@@ -331,6 +331,30 @@ START_TEST(test_calling_from_sip)
 }
 END_TEST
 
+/* The same rules from the user parts the SIP front end hands over. */
+START_TEST(test_calling_from_users)
+{
+	struct number_plan p;
+	struct number_calling c;
+
+	plan_fr(&p);
+	ck_assert_int_eq(number_calling_from_users(&c, "+33123456789", "0999", NULL, &p), 0);
+	ck_assert_str_eq(c.num.digits, "33123456789");
+	ck_assert_int_eq(c.num.nai, NUMBER_NAI_INTERNATIONAL);
+	ck_assert_int_eq(c.screening, NUMBER_SCREEN_NETWORK);
+	ck_assert_int_eq(number_calling_from_users(&c, "", "0123456789", "none", &p), 0);
+	ck_assert_str_eq(c.num.digits, "123456789");
+	ck_assert_int_eq(c.num.nai, NUMBER_NAI_NATIONAL);
+	ck_assert_int_eq(c.screening, NUMBER_SCREEN_USER_NOT_VERIFIED);
+	ck_assert_int_eq(number_calling_from_users(&c, "alice", "0123", "id", &p), 0);
+	ck_assert_str_eq(c.num.digits, "123");
+	ck_assert_int_eq(c.apri, NUMBER_APRI_RESTRICTED);
+	ck_assert_int_eq(number_calling_from_users(&c, NULL, "anonymous", "id", &p), 0);
+	ck_assert_str_eq(c.num.digits, "");
+	ck_assert_int_eq(c.apri, NUMBER_APRI_NOT_AVAILABLE);
+}
+END_TEST
+
 START_TEST(test_calling_to_sip)
 {
 	struct number_plan p;
@@ -427,6 +451,7 @@ int main(void)
 	tcase_add_test(tc, test_translate);
 	tcase_add_test(tc, test_privacy);
 	tcase_add_test(tc, test_calling_from_sip);
+	tcase_add_test(tc, test_calling_from_users);
 	tcase_add_test(tc, test_calling_to_sip);
 	tcase_add_test(tc, test_cpc_tables);
 	tcase_add_test(tc, test_cpc_spot);
