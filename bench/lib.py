@@ -305,6 +305,7 @@ class SippRun:
         except (OSError, IndexError, KeyError, ValueError) as e:
             raise RuntimeError(f"SIPp left no statistics ({e}); log:\n{self.proc.log()[-2000:]}")
         rtd = {1: [], 2: [], 3: []}
+        span_ms = 0.0
         for path in glob.glob(os.path.join(self.workdir, "*_rtt.csv")):
             with open(path, errors="replace") as f:
                 next(f, None)
@@ -313,11 +314,12 @@ class SippRun:
                     if len(parts) == 3:
                         try:
                             rtd.setdefault(int(parts[2]), []).append(float(parts[1]))
+                            span_ms = max(span_ms, float(parts[0]))
                         except ValueError:
                             continue
         return {"successful": ok, "failed": failed, "retrans": retrans,
                 "elapsed": self.elapsed, "answered": len(rtd[2]), "refused": len(rtd[3]),
-                "rtd": rtd, "attempted": self.calls}
+                "rtd": rtd, "attempted": self.calls, "span_s": span_ms / 1000}
 
 
 # --- latency probe ------------------------------------------------------------------------------
@@ -421,8 +423,9 @@ class Probe:
                        f"Content-Length: 0\n\n")
             self.calls.pop(cid, None)
 
-    def run(self, seconds, until=None):
-        """Place calls for `seconds` (or until until() says stop), then finish the ones open."""
+    def run(self, seconds, until=None, tick=None):
+        """Place calls for `seconds` (or until until() says stop), then finish the ones open;
+        tick() is called on every turn of the loop (memory sampling)."""
         t_end = time.monotonic() + seconds
         t_next = time.monotonic()
         while True:
@@ -438,6 +441,8 @@ class Probe:
                 if now - c["t0"] > self.timeout:
                     self.lost += 1
                     self.calls.pop(c["cid"], None)
+            if tick:
+                tick()
             if not placing and not self.calls:
                 break
             wait = max(0.0, min(t_next - now if placing else 0.05, 0.05))

@@ -41,7 +41,7 @@ def one_run(target, workdir, transport, rate, seconds, hold_ms=100, settle=True,
     run.start()
     pr = None
     if probe is not None:
-        pr = probe.run(seconds, until=run.done)
+        pr = probe.run(seconds, until=run.done, tick=mem.poll)
     r = run.wait(poll=mem.poll)
     r["core_busy"] = lib.core_busy(cores0, lib.core_times())
     cpu1 = settle_cpu(target.element) if settle else target.element.cpu()
