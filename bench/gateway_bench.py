@@ -266,7 +266,7 @@ def overload(workdir, p, capacity, cpu_per_call):
             ordinary.start()
             emerg.start()
             probe = lib.Probe(t.address, rate=p["probe_rate"], service="2000000002")
-            pr = probe.run(secs, until=ordinary.done)
+            pr = probe.run(secs, until=ordinary.done, tick=mem.poll)
             ro = ordinary.wait(poll=mem.poll)
             re_ = emerg.wait(poll=mem.poll)
             cpu1 = measure.settle_cpu(t.element)
@@ -276,15 +276,15 @@ def overload(workdir, p, capacity, cpu_per_call):
             answered = ro["answered"] + re_["answered"] + len(pr["answered"])
             refused = ro["refused"] + re_["refused"] + len(pr["refused"])
             cpu = cpu1 - cpu0
-            wall = max(ro["elapsed"], 1e-9)
-            r = {"offered_cps": (ro["attempted"] + re_["attempted"]) / wall,
+            # Offered rate as reached: SIPp on one core may fall behind the rate asked for.
+            span = max(secs, ro["span_s"])
+            r = {"offered_cps": (ro["attempted"] + re_["attempted"] + pr["placed"]) / span,
+                 "asked_cps": offered + p["probe_rate"],
                  "goodput": answered / secs, "answered": answered, "refused": refused,
                  "failed": ro["failed"] + re_["failed"],
                  "refusal_p50": lib.percentile(pr["refused"], 50),
                  "refusal_p99": lib.percentile(pr["refused"], 99),
                  "cpu_s": cpu,
-                 "cpu_us_per_refusal": ((cpu * 1e6 - answered * cpu_per_call) / refused
-                                        if refused and cpu_per_call else None),
                  "high_rss_mib": mem.high_rss / 1024,
                  "high_alloc_mib": vp.high_alloc / 1048576 if vp and vp.high_alloc else None,
                  "budget_mib": budget_mb,
@@ -299,6 +299,23 @@ def overload(workdir, p, capacity, cpu_per_call):
     return out, vty
 
 
+def refusal_cost(workdir, p, rate):
+    """CPU per refusal with every ordinary call refused (rate global 1) at `rate` offered: the
+    cost of a refusal alone, which a mixed overload run cannot separate from answered calls."""
+    t = GatewayTarget(workdir, budget_mb=512, rate_global=1)
+    t.start("udp")
+    try:
+        secs = min(10, p["ovl_seconds"])
+        r = measure.one_run(t, workdir, "udp", rate, secs, service="2000000001")
+        out = {"rate": rate, "seconds": secs, "refused": r["refused"], "answered": r["answered"],
+               "failed": r["failed"], "cpu_s": r["cpu_s"],
+               "cpu_us_per_refusal": r["cpu_s"] * 1e6 / r["refused"] if r["refused"] else None}
+        lib.log(f"gateway refusal cost at {rate} cps: {out}")
+        return out
+    finally:
+        t.stop()
+
+
 def run(workdir, p, run_side):
     """Every gateway measurement -> (results, command line)."""
     t = GatewayTarget(workdir)
@@ -309,4 +326,6 @@ def run(workdir, p, run_side):
     res["held"] = held_calls(workdir, p)
     if cap:
         res["overload"], res["vty"] = overload(workdir, p, cap, cpu)
+        top = str(max(p["overload"]))
+        res["refusal"] = refusal_cost(workdir, p, int(res["overload"][top]["offered_cps"]))
     return res, command
