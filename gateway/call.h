@@ -5,8 +5,10 @@
 
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/tdef.h>
+#include <osmocom/core/timer.h>
 
 #include "admission/adm.h"
+#include "gateway/call_sdp.h"
 #include "gateway/number.h"
 
 struct gw;
@@ -61,6 +63,8 @@ struct call {
 	bool sip_answered;		/* 2xx sent or received */
 	bool sip_provisional;		/* 18x sent or received */
 	bool sip_gone;			/* the SIP leg is already closed */
+	bool esup_open;			/* an emergency attempt waits for its outcome */
+	bool dialled_shed;		/* the INVITE was shed to us by a site: never redirect it again */
 
 	struct cic *cic;
 	uint32_t dpc;
@@ -72,10 +76,12 @@ struct call {
 	unsigned attempt;		/* 0 = route0, n = n-th fallback */
 	unsigned hunts;			/* circuits seized in this call (dual seizure retries) */
 
+	struct osmo_timer_list setup_timer;	/* X3: SIP->ISUP set-up over all attempts */
 	struct number dialled;		/* the called number as it arrived */
 	struct number called;		/* as sent on the current route */
 	struct number_calling calling;
 	uint8_t cpc;
+	struct call_media_map media;	/* this call's media gateway when its route has one */
 	char *sdp_offer;		/* SIP->ISUP: the caller's offer (talloc) */
 	int cause;			/* release cause once known */
 };

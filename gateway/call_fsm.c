@@ -8,6 +8,7 @@
 #include <osmocom/core/stats.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/tdef.h>
+#include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
 
 #include "common/log.h"
@@ -15,6 +16,7 @@
 #include "gateway/call_sdp.h"
 #include "gateway/cause_map.h"
 #include "gateway/emergency.h"
+#include "gateway/esup.h"
 #include "gateway/gw.h"
 #include "gateway/route.h"
 #include "gateway/sip.h"
@@ -46,8 +48,10 @@ struct osmo_tdef call_tdefs[] = {
 	  .desc = "Q.764 T9: ACM received, waiting for the answer" },
 	{ .T = -1, .default_val = 180, .unit = OSMO_TDEF_S,
 	  .desc = "ISUP->SIP: INVITE sent, waiting for the SIP answer" },
-	{ .T = -2, .default_val = 4, .unit = OSMO_TDEF_S,
+	{ .T = -2, .default_val = 4, .unit = OSMO_TDEF_CUSTOM,
 	  .desc = "most route attempts per call (fallbacks and dual-seizure retries)" },
+	{ .T = -3, .default_val = 30, .unit = OSMO_TDEF_S,
+	  .desc = "SIP->ISUP: longest set-up over all route attempts, until address complete" },
 	{}
 };
 
@@ -77,6 +81,8 @@ enum call_ctr {
 	CALL_CTR_BAD_NUMBER,
 	CALL_CTR_BAD_SDP,
 	CALL_CTR_EMERGENCY,
+	CALL_CTR_REDIRECTED,
+	CALL_CTR_SETUP_TIMEOUT,
 };
 
 static const struct rate_ctr_desc call_ctr_desc[] = {
@@ -95,6 +101,8 @@ static const struct rate_ctr_desc call_ctr_desc[] = {
 	[CALL_CTR_BAD_NUMBER] = { "refused:bad-number", "calls with an unusable called number" },
 	[CALL_CTR_BAD_SDP] = { "refused:bad-sdp", "INVITEs whose offer has no usable codec" },
 	[CALL_CTR_EMERGENCY] = { "calls:emergency", "emergency calls handled" },
+	[CALL_CTR_REDIRECTED] = { "route:redirected", "calls redirected (302) to a SIP route" },
+	[CALL_CTR_SETUP_TIMEOUT] = { "timer:x3", "calls not complete within the set-up limit (X3)" },
 };
 
 const struct rate_ctr_group_desc call_ctrg_desc = {
@@ -112,6 +120,47 @@ static void call_release(struct call *call, int cause, bool isup_peer_released);
 static const char *rt_name(const struct route *rt)
 {
 	return rt->name[0] ? rt->name : rt->prefix[0] ? rt->prefix : "default";
+}
+
+/* The media gateway of the call's circuits: its route's, else the gateway's. For ISUP->SIP calls
+ * the circuit group's route is not known, so the gateway's applies. */
+static const struct call_media_map *call_media(struct call *call)
+{
+	const struct route *rt = call->dir == CALL_DIR_SIP_TO_ISUP ? call->route : NULL;
+
+	if (rt && rt->media_ip[0]) {
+		OSMO_STRLCPY_ARRAY(call->media.ip, rt->media_ip);
+		call->media.rtp_base = rt->media_rtp_base;
+		return &call->media;
+	}
+	return &call->gw->media;
+}
+
+/* Emergency supervision sees emergency calls only: an attempt per route tried, and its outcome. */
+static void esup_try(struct call *call, const struct route *rt)
+{
+	if (call->cls != GW_CALL_CLASS_EMERGENCY)
+		return;
+	esup_attempt(call->gw->esup, call->dialled.digits, rt_name(rt));
+	call->esup_open = true;
+}
+
+static void esup_outcome(struct call *call, int cause)
+{
+	if (!call->esup_open)
+		return;
+	call->esup_open = false;
+	if (cause)
+		esup_failure(call->gw->esup, call->dialled.digits, rt_name(call->route), cause);
+	else
+		esup_success(call->gw->esup, call->dialled.digits, rt_name(call->route));
+}
+
+/* A route's circuits usable or not, as hunting found them (emergency routes only). */
+static void esup_route_seen(struct call *call, const struct route *rt, bool available)
+{
+	if (rt->emergency)
+		esup_route_state(call->gw->esup, rt_name(rt), available);
 }
 static void call_next_attempt(struct call *call, int cause);
 
@@ -189,15 +238,21 @@ static int attempt_isup_route(struct call *call, const struct route *rt)
 		return CAUSE_INVALID_NUMBER;
 	call->called = num;
 
+	esup_try(call, rt);
 	rc = cic_hunt(grp, call, &call->cic);
 	switch (rc) {
 	case 0:
+		esup_route_seen(call, rt, true);
 		break;
 	case -ENETUNREACH:	/* MTP-PAUSE: destination unavailable */
 		LOGPCALL(call, LOGL_NOTICE, "route %s: destination unavailable\n", rt_name(rt));
+		esup_route_seen(call, rt, false);
+		esup_outcome(call, CAUSE_NO_CIRCUIT);
 		return CAUSE_NO_CIRCUIT;
 	default:		/* -EBUSY no idle circuit, -EACCES all blocked */
 		LOGPCALL(call, LOGL_NOTICE, "route %s: no circuit (%s)\n", rt_name(rt), strerror(-rc));
+		esup_route_seen(call, rt, false);
+		esup_outcome(call, CAUSE_NO_CIRCUIT);
 		return CAUSE_NO_CIRCUIT;
 	}
 	call->hunts++;
@@ -219,6 +274,7 @@ static int attempt_isup_route(struct call *call, const struct route *rt)
 			   call->cpc, 0 /* speech */);
 	if (isup_leg_send(call, iam) < 0) {
 		isup_leg_clear(call, CAUSE_TEMP_FAILURE, false);
+		esup_outcome(call, CAUSE_TEMP_FAILURE);
 		return CAUSE_TEMP_FAILURE;
 	}
 	LOGPCALL(call, LOGL_INFO, "IAM %s (nai %u) on %s CIC %u\n", num.digits, num.nai,
@@ -228,14 +284,32 @@ static int attempt_isup_route(struct call *call, const struct route *rt)
 
 bad_number:
 	isup_leg_clear(call, CAUSE_INVALID_NUMBER, false);
+	esup_outcome(call, CAUSE_INVALID_NUMBER);
 	return CAUSE_INVALID_NUMBER;
+}
+
+/* Redirect the caller to a SIP route (a peer site) and end the call here. */
+static void call_redirect(struct call *call, const struct route *rt)
+{
+	struct gw *gw = call->gw;
+	char contact[256], mark[64];
+
+	if (adm_shed_mark(mark, sizeof(mark), gw->site_name) < 0)
+		mark[0] = '\0';
+	snprintf(contact, sizeof(contact), "sip:%s@%s:%u;%s", call->dialled.digits, rt->sip_host,
+		 rt->sip_port, mark);
+	LOGPCALL(call, LOGL_NOTICE, "redirected to route %s: %s\n", rt_name(rt), contact);
+	rate_ctr_inc2(gw->call_ctrs, CALL_CTR_REDIRECTED);
+	sip_fe_redirect(gw->sip, call->sip_ref, contact, 0);
+	call->sip_gone = true;
+	call_release(call, CAUSE_NORMAL, false);
 }
 
 /* Try the route of this attempt, then its fallbacks, until one sends an IAM. */
 static void call_attempt(struct call *call, int cause)
 {
 	struct gw *gw = call->gw;
-	unsigned max_attempts = osmo_tdef_get(call_tdefs, -2, OSMO_TDEF_S, 4);
+	unsigned max_attempts = osmo_tdef_get(call_tdefs, -2, OSMO_TDEF_CUSTOM, 4);
 
 	while (call->route) {
 		if (call->attempt + call->hunts > max_attempts)
@@ -246,10 +320,13 @@ static void call_attempt(struct call *call, int cause)
 			cause = attempt_isup_route(call, call->route);
 			if (!cause)
 				return;
+		} else if (!call->sip_provisional && !call->dialled_shed) {
+			/* A SIP route for a SIP-originated call is a peer site: the caller is redirected
+			 * there (302), marked so that the call is shed at most once. This gateway relays
+			 * no SIP to SIP. */
+			call_redirect(call, call->route);
+			return;
 		} else {
-			/* A SIP route for a SIP-originated call would make us a SIP-to-SIP relay,
-			 * which this gateway is not; peer sites are reached by shedding. */
-			LOGPCALL(call, LOGL_NOTICE, "route %s is a SIP route: skipped\n", rt_name(call->route));
 			cause = CAUSE_NO_ROUTE_DEST;
 		}
 		if (!route_advance_cause(gw->routes, cause))
@@ -283,6 +360,18 @@ static void call_next_attempt(struct call *call, int cause)
 	CALL_CTR(call, CALL_CTR_ROUTE_ADVANCE);
 	LOGPCALL(call, LOGL_NOTICE, "cause %d: advance to route %s\n", cause, rt_name(call->route));
 	call_attempt(call, cause);
+}
+
+/* X3: the whole set-up, every fallback included, is bounded; past it the caller gets an answer
+ * (504 / cause 102) instead of waiting on one more route. */
+static void call_setup_timeout(void *data)
+{
+	struct call *call = data;
+
+	rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_SETUP_TIMEOUT);
+	LOGPCALL(call, LOGL_NOTICE, "set-up limit X3 reached before address complete\n");
+	esup_outcome(call, CAUSE_RECOVERY_TIMER);
+	call_release(call, CAUSE_RECOVERY_TIMER, false);
 }
 
 static struct call *call_alloc(struct gw *gw, enum call_dir dir, uint8_t cls)
@@ -328,6 +417,9 @@ struct call *call_from_sip(struct gw *gw, const struct sip_event *ev)
 		return NULL;
 	}
 	call->sip_ref = ev->call_ref;
+	call->dialled_shed = ci->already_shed;
+	osmo_timer_setup(&call->setup_timer, call_setup_timeout, call);
+	osmo_timer_schedule(&call->setup_timer, osmo_tdef_get(call_tdefs, -3, OSMO_TDEF_S, 30), 0);
 	gw_call_hash_add(gw, call);
 	rate_ctr_inc2(gw->call_ctrs, CALL_CTR_SIP_IN);
 	if (cls == GW_CALL_CLASS_EMERGENCY)
@@ -447,7 +539,7 @@ int call_from_isup(struct gw *gw, struct cic *cic, const struct isup_msg *iam, u
 		 gw->sip_domain);
 	if (id.pai_user[0])
 		snprintf(pai, sizeof(pai), "sip:%s@%s;user=phone", id.pai_user, gw->sip_domain);
-	sdp = call_sdp_make(call, gw, call->dpc, call->cic_no, NULL);
+	sdp = call_sdp_make(call, call_media(call), call->dpc, call->cic_no, NULL);
 	req.target_uri = target;
 	req.from_uri = from;
 	req.pai_uri = id.pai_user[0] ? pai : NULL;
@@ -492,6 +584,7 @@ static void rx_rel(struct call *call, const struct isup_msg *rel)
 	rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_REL_BY_ISUP);
 	/* Q.764 2.3.1: RLC answers the REL whatever happens next */
 	isup_leg_clear(call, cause, true);
+	esup_outcome(call, cause);
 	if (call->dir == CALL_DIR_SIP_TO_ISUP && !call->acm && !call->sip_answered) {
 		call->cause = cause;
 		call_next_attempt(call, cause);
@@ -523,7 +616,7 @@ static void send_18x(struct call *call, const struct isup_msg *msg)
 	    && (!ISUP_HAS(msg, ISUP_P_EVENT) || msg->event.event != ISUP_EVENT_ALERTING))
 		return;
 	if (status == 183)
-		sdp = call_sdp_make(call, call->gw, call->dpc, call->cic_no, call->sdp_offer);
+		sdp = call_sdp_make(call, call_media(call), call->dpc, call->cic_no, call->sdp_offer);
 	sip_fe_respond(call->gw->sip, call->sip_ref, status, NULL, sdp, 0);
 	talloc_free(sdp);
 	call->sip_provisional = true;
@@ -531,7 +624,7 @@ static void send_18x(struct call *call, const struct isup_msg *msg)
 
 static void send_200(struct call *call)
 {
-	char *sdp = call_sdp_make(call, call->gw, call->dpc, call->cic_no, call->sdp_offer);
+	char *sdp = call_sdp_make(call, call_media(call), call->dpc, call->cic_no, call->sdp_offer);
 
 	sip_fe_respond(call->gw->sip, call->sip_ref, 200, NULL, sdp, 0);
 	talloc_free(sdp);
@@ -544,6 +637,8 @@ static void st_wait_acm(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	struct call *call = fi->priv;
 	const struct isup_msg *msg = data;
 
+	esup_outcome(call, 0);	/* address complete or answer reached */
+	osmo_timer_del(&call->setup_timer);
 	switch (event) {
 	case CALL_EV_RX_ACM:
 		call->acm = true;
@@ -678,6 +773,7 @@ static void call_allstate(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_CIC_LOST);
 		call->cic = NULL;	/* the circuit layer has already taken it back */
 		LOGPCALL(call, LOGL_NOTICE, "circuit lost, cause %d\n", cause);
+		esup_outcome(call, cause);
 		if (call->dir == CALL_DIR_SIP_TO_ISUP && !call->acm && !call->sip_answered) {
 			/* dual seizure lost or reset before any backward message: try again */
 			call_attempt(call, CAUSE_NO_CIRCUIT);
@@ -720,6 +816,7 @@ static int call_fsm_timer_cb(struct osmo_fsm_inst *fi)
 		rate_ctr_inc2(call->gw->call_ctrs, CALL_CTR_T7);
 		LOGPCALL(call, LOGL_NOTICE, "T7 expired: no ACM\n");
 		isup_leg_clear(call, CAUSE_RECOVERY_TIMER, false);
+		esup_outcome(call, CAUSE_RECOVERY_TIMER);
 		call->attempt++;
 		call->route = route_next_fallback(call->gw->routes, call->route0, call->attempt);
 		if (call->route) {
@@ -746,6 +843,7 @@ static void call_fsm_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause 
 {
 	struct call *call = fi->priv;
 
+	osmo_timer_del(&call->setup_timer);
 	isup_leg_clear(call, call->cause ? call->cause : CAUSE_NORMAL, false);
 	sip_leg_clear(call, call->cause ? call->cause : CAUSE_NORMAL);
 	gw_call_hash_del(call->gw, call);

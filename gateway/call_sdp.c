@@ -6,7 +6,6 @@
 #include <osmocom/core/talloc.h>
 
 #include "gateway/call_sdp.h"
-#include "gateway/gw.h"
 
 /* Scan the payload types of the first "m=audio" line; return 8 if PCMA is offered, else 0 if
  * PCMU is, else -1. Bounded by the line: the offer is untrusted input. */
@@ -48,9 +47,9 @@ bool call_sdp_offer_usable(const char *offer)
 	return call_sdp_pick_pt(offer) >= 0;
 }
 
-char *call_sdp_make(void *ctx, const struct gw *gw, uint32_t dpc, uint16_t cic, const char *offer)
+char *call_sdp_make(void *ctx, const struct call_media_map *map, uint32_t dpc, uint16_t cic,
+		    const char *offer)
 {
-	const struct call_media_map *map = &gw->media;
 	unsigned port = map->rtp_base + 2u * cic;
 	int pt = call_sdp_pick_pt(offer);
 

@@ -8,13 +8,16 @@
 #include <osmocom/core/fsm.h>
 #include <osmocom/core/rate_ctr.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/timer_compat.h>
 #include <osmocom/core/utils.h>
 
 #include "admission/adm.h"
 #include "admission/peer.h"
 #include "common/log.h"
 #include "gateway/call.h"
+#include "gateway/alarm.h"
 #include "gateway/emergency.h"
+#include "gateway/esup.h"
 #include "gateway/gw.h"
 #include "gateway/route.h"
 #include "gateway/sip.h"
@@ -22,6 +25,8 @@
 #include "sigtran/isup.h"
 #include "sigtran/isup_up.h"
 #include "sigtran/m3ua_as.h"
+#include "sigtran/m3ua_asp.h"
+#include "sigtran/pcap_trace.h"
 #include "sigtran/m3ua_vty.h"
 
 extern const struct rate_ctr_group_desc call_ctrg_desc;
@@ -138,7 +143,6 @@ static enum sip_admit gw_sip_admit(void *priv, const struct sip_call_info *ci, s
 	struct peer_target tgt;
 	enum gw_call_class cls;
 	enum adm_shed_mode mode;
-	char mark[64];
 
 	if (inet_pton(AF_INET, ci->src_ip, &src.addr.v4) != 1)
 		src.kind = ADM_SRC_NONE;
@@ -156,15 +160,16 @@ static enum sip_admit gw_sip_admit(void *priv, const struct sip_call_info *ci, s
 			adm_refuse_no_peer(gw->adm, (enum adm_class)cls, &why);
 			break;
 		}
-		if (adm_shed_mark(mark, sizeof(mark), gw->site_name) < 0)
+		/* the SIP layer puts the mark on the 302 Contact or the forwarded Request-URI */
+		if (adm_shed_mark(ref->shed_mark, sizeof(ref->shed_mark), gw->site_name) < 0)
 			break;
 		if (mode == ADM_SHED_REDIRECT) {
-			snprintf(ref->contact, sizeof(ref->contact), "sip:%s@%s:%u;%s", ci->ruri_user,
-				 tgt.addr, tgt.port, mark);
+			snprintf(ref->contact, sizeof(ref->contact), "sip:%s@%s:%u", ci->ruri_user, tgt.addr,
+				 tgt.port);
 			return SIP_ADMIT_REDIRECT;
 		}
-		snprintf(ref->next_hop, sizeof(ref->next_hop), "sip:%s:%u;transport=%s;%s", tgt.addr,
-			 tgt.port, tgt.transport == PEER_TRANSPORT_TCP ? "tcp" : "udp", mark);
+		snprintf(ref->next_hop, sizeof(ref->next_hop), "sip:%s:%u;transport=%s", tgt.addr, tgt.port,
+			 tgt.transport == PEER_TRANSPORT_TCP ? "tcp" : "udp");
 		return SIP_ADMIT_FORWARD;
 	case ADM_REFUSE:
 		break;
@@ -286,40 +291,82 @@ static void gw_mark_routes(struct gw *gw, uint32_t dpc, bool down)
 	for (i = 0; i < route_table_count(gw->routes); i++) {
 		struct route *r = route_table_at(gw->routes, i);
 
-		if (r->type == ROUTE_TYPE_ISUP && r->isup_dpc == dpc)
-			route_set_oper_down(r, down);
+		if (r->type != ROUTE_TYPE_ISUP || r->isup_dpc != dpc)
+			continue;
+		route_set_oper_down(r, down);
+		if (r->emergency)
+			esup_route_state(gw->esup, r->name[0] ? r->name : r->prefix, !down);
 	}
 }
 
-static void gw_mtp_transfer_ind(void *priv, const struct mtp_transfer *xfer)
+/* The AS that carries traffic for a DPC: the one a destination line names, else the first. */
+static struct m3ua_as *gw_as_for_dpc(struct gw *gw, uint32_t dpc)
+{
+	unsigned i, j;
+
+	for (i = 0; i < gw->num_dests; i++) {
+		if (gw->dests[i].dpc != dpc)
+			continue;
+		for (j = 0; j < gw->num_as; j++)
+			if (!strcmp(m3ua_as_name(gw->as_bind[j].as), gw->dests[i].as_name))
+				return gw->as_bind[j].as;
+	}
+	return gw->num_as ? gw->as_bind[0].as : NULL;
+}
+
+/* MTP-TRANSFER request from the ISUP user part: to the AS that carries the DPC. */
+static int gw_mtp_transfer_req(void *priv, const struct mtp_transfer *xfer)
 {
 	struct gw *gw = priv;
+	struct m3ua_as *as = gw_as_for_dpc(gw, xfer->dpc);
 
-	isup_up_transfer_ind(gw->up, xfer);
+	return as ? m3ua_as_transfer(as, xfer) : -ENOTCONN;
+}
+
+static const struct isup_up_mtp_ops gw_isup_mtp_ops = {
+	.transfer_req = gw_mtp_transfer_req,
+};
+
+static void gw_mtp_transfer_ind(void *priv, const struct mtp_transfer *xfer)
+{
+	struct gw_as_bind *b = priv;
+
+	isup_up_transfer_ind(b->gw->up, xfer);
+}
+
+/* An AS speaks for the DPCs it carries only: another AS losing its SG does not pause a DPC
+ * reached through this one. */
+static bool gw_as_carries(const struct gw_as_bind *b, uint32_t dpc)
+{
+	return gw_as_for_dpc(b->gw, dpc) == b->as;
 }
 
 static void gw_mtp_pause(void *priv, uint32_t dpc)
 {
-	struct gw *gw = priv;
+	struct gw_as_bind *b = priv;
 
-	LOGP(DCIC, LOGL_NOTICE, "MTP-PAUSE for DPC %u: routes towards it down\n", dpc);
-	isup_up_pause(gw->up, dpc);
-	gw_mark_routes(gw, dpc, true);
+	if (!gw_as_carries(b, dpc))
+		return;
+	LOGP(DCIC, LOGL_NOTICE, "MTP-PAUSE for DPC %u (as %s): routes towards it down\n", dpc,
+	     m3ua_as_name(b->as));
+	isup_up_pause(b->gw->up, dpc);
+	gw_mark_routes(b->gw, dpc, true);
 }
 
 static void gw_mtp_resume(void *priv, uint32_t dpc)
 {
-	struct gw *gw = priv;
+	struct gw_as_bind *b = priv;
 
-	LOGP(DCIC, LOGL_NOTICE, "MTP-RESUME for DPC %u\n", dpc);
-	gw_mark_routes(gw, dpc, false);
-	isup_up_resume(gw->up, dpc);
+	if (!gw_as_carries(b, dpc))
+		return;
+	LOGP(DCIC, LOGL_NOTICE, "MTP-RESUME for DPC %u (as %s)\n", dpc, m3ua_as_name(b->as));
+	gw_mark_routes(b->gw, dpc, false);
+	isup_up_resume(b->gw->up, dpc);
 }
 
 static void gw_mtp_status(void *priv, uint32_t dpc, int cause, int cong_level)
 {
-	LOGP(DCIC, LOGL_NOTICE, "MTP-STATUS for DPC %u: cause %d, congestion level %d\n", dpc, cause,
-	     cong_level);
+	LOGP(DCIC, LOGL_NOTICE, "MTP-STATUS for DPC %u: cause %d, level %d\n", dpc, cause, cong_level);
 }
 
 static const struct mtp_user_ops gw_mtp_ops = {
@@ -334,6 +381,74 @@ struct cic_group *gw_route_cic_group(struct gw *gw, const struct route *rt)
 	return cic_group_find(gw->up, rt->isup_group);
 }
 
+/* Emergency calls refused or shed by admission (in the SIP thread or for an IAM) are counted
+ * there atomically; once a second the main thread reports the new ones to the supervision. */
+static void gw_adm_poll_cb(void *data)
+{
+	static const enum adm_verdict verdicts[2] = { ADM_SHED, ADM_REFUSE };
+	struct gw *gw = data;
+	unsigned v, r;
+
+	for (v = 0; v < 2; v++) {
+		for (r = ADM_R_NONE + 1; r < _NUM_ADM_REASON && r < 16; r++) {
+			uint64_t now = adm_count(gw->adm, ADM_CLASS_EMERGENCY, verdicts[v], r);
+			uint64_t n = now - gw->emerg_refused_seen[v][r];
+
+			/* the window counts them; a burst beyond a second's worth changes no alarm */
+			if (n > 1000)
+				n = 1000;
+			while (n--)
+				esup_refused(gw->esup, "any", r);
+			gw->emerg_refused_seen[v][r] = now;
+		}
+	}
+	osmo_timer_schedule(&gw->adm_poll, 1, 0);
+}
+
+/* The signalling trace: each M3UA message as an SCTP DATA chunk between the association's
+ * addresses (ports as configured, 0 where the kernel chose), so Wireshark decodes it as is. */
+static uint32_t ipv4_host(const char *s)
+{
+	struct in_addr a;
+
+	return s && inet_pton(AF_INET, s, &a) == 1 ? ntohl(a.s_addr) : 0;
+}
+
+static void gw_trace_cb(void *priv, struct m3ua_asp *asp, bool tx, const uint8_t *buf, size_t len,
+			uint16_t stream)
+{
+	struct gw *gw = priv;
+	const struct m3ua_asp_cfg *c = m3ua_asp_cfg(asp);
+	uint32_t local = ipv4_host(c->local_ip[0] ? c->local_ip : "127.0.0.1");
+	uint32_t remote = ipv4_host(c->remote_ip);
+	struct timeval tv;
+
+	osmo_gettimeofday(&tv, NULL);
+	if (tx)
+		pcap_trace_m3ua(gw->trace, &tv, local, c->local_port, remote, c->remote_port, stream, buf, len);
+	else
+		pcap_trace_m3ua(gw->trace, &tv, remote, c->remote_port, local, c->local_port, stream, buf, len);
+}
+
+static int gw_trace_start(struct gw *gw)
+{
+	unsigned i, j;
+
+	if (!gw->trace_path)
+		return 0;
+	gw->trace = pcap_trace_open(gw, gw->trace_path);
+	if (!gw->trace) {
+		LOGP(DM3UA, LOGL_ERROR, "cannot open the signalling trace %s: %s\n", gw->trace_path,
+		     strerror(errno));
+		return -errno;
+	}
+	for (i = 0; i < gw->num_as; i++)
+		for (j = 0; j < m3ua_as_num_asp(gw->as_bind[i].as); j++)
+			m3ua_asp_set_trace(m3ua_as_asp(gw->as_bind[i].as, j), gw_trace_cb, gw);
+	LOGP(DM3UA, LOGL_NOTICE, "signalling trace to %s\n", gw->trace_path);
+	return 0;
+}
+
 /* --- life cycle ---------------------------------------------------------------------------- */
 
 struct gw *gw_alloc(void *ctx)
@@ -346,9 +461,10 @@ struct gw *gw_alloc(void *ctx)
 	gw->peers = peer_set_alloc(gw, GW_MAX_PEERS, gw_send_probe, gw);
 	gw->routes = route_table_alloc(gw, 4096, 65536);
 	gw->emerg = emergency_cfg_alloc(gw);
-	gw->up = isup_up_alloc(gw, 0, 2 /* national */, &isup_up_m3ua_ops, NULL);
+	gw->esup = esup_alloc(gw, NULL);
+	gw->up = isup_up_alloc(gw, 0, 2 /* national */, &gw_isup_mtp_ops, gw);
 	gw->call_ctrs = rate_ctr_group_alloc(gw, &call_ctrg_desc, 0);
-	OSMO_ASSERT(gw->adm && gw->peers && gw->routes && gw->emerg && gw->up && gw->call_ctrs);
+	OSMO_ASSERT(gw->adm && gw->peers && gw->routes && gw->emerg && gw->esup && gw->up && gw->call_ctrs);
 	isup_up_set_user(gw->up, &gw_cic_ops, gw);
 	sip_fe_cfg_defaults(&gw->sip_cfg);
 	gw->sip_cfg.num_listen = 0;	/* the config lists them; the default applies if it does not */
@@ -358,6 +474,7 @@ struct gw *gw_alloc(void *ctx)
 	OSMO_STRLCPY_ARRAY(gw->media.ip, "127.0.0.1");
 	gw->media.rtp_base = 20000;
 	gw->ni = 2;
+	gw->ctrl_port = GW_CTRL_PORT;
 	return gw;
 }
 
@@ -367,15 +484,32 @@ int gw_start(struct gw *gw)
 	unsigned i;
 	int rc;
 
-	gw->as = m3ua_vty_as(0);
-	if (!gw->as) {
+	for (gw->num_as = 0; gw->num_as < GW_MAX_AS; gw->num_as++) {
+		struct gw_as_bind *b = &gw->as_bind[gw->num_as];
+
+		b->as = m3ua_vty_as(gw->num_as);
+		if (!b->as)
+			break;
+		b->gw = gw;
+		m3ua_as_set_user(b->as, &gw_mtp_ops, b);
+	}
+	if (!gw->num_as) {
 		LOGP(DM3UA, LOGL_ERROR, "no 'as' in the config: no ISUP side\n");
 		return -EINVAL;
 	}
+	for (i = 0; i < gw->num_dests; i++) {
+		if (!m3ua_vty_as_find(gw->dests[i].as_name)) {
+			LOGP(DM3UA, LOGL_ERROR, "destination %u: no 'as %s' in the config\n",
+			     gw->dests[i].dpc, gw->dests[i].as_name);
+			return -EINVAL;
+		}
+	}
 	isup_up_set_opc(gw->up, gw->opc, gw->ni);
-	isup_up_set_mtp(gw->up, &isup_up_m3ua_ops, gw->as);
-	m3ua_as_set_user(gw->as, &gw_mtp_ops, gw);
-	/* every DPC with circuits gets pause/resume indications */
+	isup_up_set_mtp(gw->up, &gw_isup_mtp_ops, gw);
+	rc = gw_trace_start(gw);
+	if (rc < 0)
+		return rc;
+	/* every DPC with circuits gets pause/resume indications from the AS that carries it */
 	for (i = 0; i < route_table_count(gw->routes); i++) {
 		struct route *r = route_table_at(gw->routes, i);
 		struct cic_group *grp;
@@ -388,7 +522,7 @@ int gw_start(struct gw *gw)
 			     r->name, r->isup_group);
 			return -EINVAL;
 		}
-		m3ua_as_dest_add(gw->as, cic_group_dpc(grp));
+		m3ua_as_dest_add(gw_as_for_dpc(gw, cic_group_dpc(grp)), cic_group_dpc(grp));
 	}
 
 	sip_fe_cfg_defaults(&defaults);
@@ -410,10 +544,14 @@ int gw_start(struct gw *gw)
 	gw->sip = sip_fe_start(gw, &gw->sip_cfg, gw_sip_admit, gw, gw_sip_event, gw);
 	if (!gw->sip)
 		return -EIO;
-	rc = m3ua_as_start(gw->as);
-	if (rc < 0)
-		return rc;
+	for (i = 0; i < gw->num_as; i++) {
+		rc = m3ua_as_start(gw->as_bind[i].as);
+		if (rc < 0)
+			return rc;
+	}
 	peer_set_start(gw->peers);
+	osmo_timer_setup(&gw->adm_poll, gw_adm_poll_cb, gw);
+	osmo_timer_schedule(&gw->adm_poll, 1, 0);
 	LOGP(DCALL, LOGL_NOTICE, "gateway started: point code %u, %u routes\n", gw->opc,
 	     route_table_count(gw->routes));
 	return 0;
@@ -430,6 +568,11 @@ void gw_stop(struct gw *gw)
 		sip_fe_stop(gw->sip);
 		gw->sip = NULL;
 	}
+	osmo_timer_del(&gw->adm_poll);
 	adm_jemalloc_stop(gw->adm);
 	m3ua_vty_free_all();
+	if (gw->trace) {
+		talloc_free(gw->trace);	/* closes the file */
+		gw->trace = NULL;
+	}
 }

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include <osmocom/core/linuxlist.h>
+#include <osmocom/core/timer.h>
 
 #include "gateway/call_sdp.h"
 #include "gateway/cause_map.h"
@@ -14,10 +15,12 @@ struct adm;
 struct call;
 struct cic;
 struct cic_group;
+struct esup;
 struct ctrl_handle;
 struct isup_msg;
 struct isup_up;
 struct m3ua_as;
+struct pcap_trace;
 struct peer_set;
 struct rate_ctr_group;
 struct route;
@@ -30,6 +33,21 @@ struct sip_call_info;
 #define GW_MAX_PEERS	16	/* peer sites */
 #define GW_MAX_PROBES	64	/* OPTIONS probes outstanding (a power of two) */
 
+#define GW_MAX_AS	8	/* M3UA application servers (M3UA_VTY_MAX_AS) */
+#define GW_MAX_DESTS	32	/* destination -> AS lines */
+
+/* Which AS carries the traffic for a DPC ("destination PC as NAME"); others use the first AS. */
+struct gw_dest {
+	uint32_t dpc;
+	char as_name[32];
+};
+
+/* The MTP user binding of one AS: its pause/resume count only for the DPCs it carries. */
+struct gw_as_bind {
+	struct gw *gw;
+	struct m3ua_as *as;
+};
+
 struct gw_probe {
 	uint32_t ref;		/* 0: free */
 	char peer[33];
@@ -37,6 +55,9 @@ struct gw_probe {
 
 struct gw {
 	struct ctrl_handle *ctrl;
+	uint16_t ctrl_port;		/* CTRL listens here (the ctrl node sets the address) */
+	char *trace_path;		/* signalling trace (pcap) of every M3UA message, or NULL */
+	struct pcap_trace *trace;
 	struct adm *adm;
 	struct peer_set *peers;
 	struct sip_fe *sip;
@@ -47,13 +68,19 @@ struct gw {
 	struct gw_probe probes[GW_MAX_PROBES];
 	uint16_t probe_seq;
 
-	struct m3ua_as *as;
+	struct gw_as_bind as_bind[GW_MAX_AS];
+	unsigned num_as;
+	struct gw_dest dests[GW_MAX_DESTS];
+	unsigned num_dests;
 	struct isup_up *up;
 	uint32_t opc;			/* our point code */
 	uint8_t ni;			/* network indicator */
 
 	struct route_table *routes;
 	struct emergency_cfg *emerg;
+	struct esup *esup;		/* emergency supervision and alarms */
+	struct osmo_timer_list adm_poll;	/* feeds emergency refusals to esup, 1 s */
+	uint64_t emerg_refused_seen[2][16];	/* [shed, refuse][reason] already reported */
 	struct call_media_map media;
 
 	struct llist_head calls;

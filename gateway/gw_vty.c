@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <osmocom/core/fsm.h>
+#include <osmocom/core/talloc.h>
 #include <osmocom/core/tdef.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/vty/command.h>
@@ -14,6 +15,7 @@
 #include "admission/adm.h"
 #include "admission/peer.h"
 #include "common/vty_nodes.h"
+#include "gateway/alarm.h"
 #include "gateway/call.h"
 #include "gateway/emergency.h"
 #include "gateway/gw.h"
@@ -103,9 +105,59 @@ DEFUN(cfg_gw_media, cfg_gw_media_cmd, "media-gateway A.B.C.D <1024-65000>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_gw_ctrl_port, cfg_gw_ctrl_port_cmd, "ctrl-port <1-65535>",
+      "TCP port of the CTRL interface (its address is set by 'ctrl' / 'bind')\n" "Port\n")
+{
+	g_gw->ctrl_port = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_gw_dest, cfg_gw_dest_cmd, "destination PC as NAME",
+      "Carry the traffic for a destination point code over one AS (else the first AS)\n"
+      "Point code, 3-8-3 or decimal\n" "The application server\n" "Its name (an 'as' node)\n")
+{
+	struct gw_dest *d;
+	uint32_t pc;
+	unsigned i;
+
+	if (mtp3_pc_parse(&pc, argv[0]) < 0 || strlen(argv[1]) >= sizeof(d->as_name)) {
+		vty_out(vty, "%% invalid point code or AS name%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	for (i = 0; i < g_gw->num_dests; i++)
+		if (g_gw->dests[i].dpc == pc)
+			break;
+	if (i == g_gw->num_dests) {
+		if (g_gw->num_dests >= GW_MAX_DESTS) {
+			vty_out(vty, "%% at most %u destination lines%s", GW_MAX_DESTS, VTY_NEWLINE);
+			return CMD_WARNING;
+		}
+		g_gw->num_dests++;
+	}
+	d = &g_gw->dests[i];
+	d->dpc = pc;
+	OSMO_STRLCPY_ARRAY(d->as_name, argv[1]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_gw_trace, cfg_gw_trace_cmd, "trace-pcap FILE",
+      "Write every M3UA message to a pcap file (SCTP framing, for Wireshark)\n" "File name\n")
+{
+	osmo_talloc_replace_string(g_gw, &g_gw->trace_path, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_gw_no_trace, cfg_gw_no_trace_cmd, "no trace-pcap",
+      NO_STR "No signalling trace\n")
+{
+	TALLOC_FREE(g_gw->trace_path);
+	return CMD_SUCCESS;
+}
+
 static int config_write_gw(struct vty *vty)
 {
 	char pc[16];
+	unsigned i;
 
 	vty_out(vty, "gateway%s", VTY_NEWLINE);
 	vty_out(vty, " point-code %s%s", mtp3_pc_str(pc, sizeof(pc), g_gw->opc), VTY_NEWLINE);
@@ -115,6 +167,13 @@ static int config_write_gw(struct vty *vty)
 	if (g_gw->sos_number[0])
 		vty_out(vty, " sos-number %s%s", g_gw->sos_number, VTY_NEWLINE);
 	vty_out(vty, " media-gateway %s %u%s", g_gw->media.ip, g_gw->media.rtp_base, VTY_NEWLINE);
+	vty_out(vty, " ctrl-port %u%s", g_gw->ctrl_port, VTY_NEWLINE);
+	if (g_gw->trace_path)
+		vty_out(vty, " trace-pcap %s%s", g_gw->trace_path, VTY_NEWLINE);
+	osmo_tdef_vty_groups_write(vty, " ");
+	for (i = 0; i < g_gw->num_dests; i++)
+		vty_out(vty, " destination %s as %s%s", mtp3_pc_str(pc, sizeof(pc), g_gw->dests[i].dpc),
+			g_gw->dests[i].as_name, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -281,6 +340,10 @@ void gw_vty_init(struct gw *gw)
 	install_element(GW_NODE, &cfg_gw_domain_cmd);
 	install_element(GW_NODE, &cfg_gw_sos_cmd);
 	install_element(GW_NODE, &cfg_gw_media_cmd);
+	install_element(GW_NODE, &cfg_gw_ctrl_port_cmd);
+	install_element(GW_NODE, &cfg_gw_dest_cmd);
+	install_element(GW_NODE, &cfg_gw_trace_cmd);
+	install_element(GW_NODE, &cfg_gw_no_trace_cmd);
 
 	install_node(&sip_node, config_write_sip);
 	install_element(CONFIG_NODE, &cfg_sip_cmd);
@@ -302,4 +365,5 @@ void gw_vty_init(struct gw *gw)
 	emergency_vty_init(gw->emerg);
 	adm_vty_init(gw->adm);
 	peer_vty_init(gw->peers);
+	alarm_vty_init(gw->esup);
 }

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "common/log.h"
+#include "gateway/esup.h"
 #include "gateway/gw.h"
 
 static const char *config_file = "sipisup-gw.cfg";
@@ -40,7 +41,8 @@ static void print_help(void)
 	       "  -c, --config-file FILE  read FILE (default sipisup-gw.cfg)\n"
 	       "  -h, --help              this text\n"
 	       "  -V, --version           print the version\n"
-	       "Telnet VTY on 127.0.0.1:%d, CTRL on 127.0.0.1:%d unless the config binds elsewhere.\n",
+	       "Telnet VTY on 127.0.0.1:%d, CTRL on 127.0.0.1:%d unless the config says otherwise\n"
+	       "('line vty' / 'bind ADDR PORT'; 'ctrl' / 'bind ADDR' and 'gateway' / 'ctrl-port PORT').\n",
 	       GW_VTY_PORT, GW_CTRL_PORT);
 }
 
@@ -119,12 +121,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot open the telnet VTY: %s\n", strerror(-rc));
 		return 1;
 	}
-	ctrl = ctrl_interface_setup_dynip2(gw, ctrl_vty_get_bind_addr(), GW_CTRL_PORT, NULL, 0);
+	ctrl = ctrl_interface_setup_dynip2(gw, ctrl_vty_get_bind_addr(), gw->ctrl_port, NULL, 0);
 	if (!ctrl) {
 		fprintf(stderr, "cannot open the CTRL interface\n");
 		return 1;
 	}
 	gw->ctrl = ctrl;
+	esup_set_ctrl(gw->esup, ctrl);
 
 	rc = gw_start(gw);
 	if (rc < 0) {

@@ -47,6 +47,8 @@ struct route {
 	bool admin_down;	/* "shutdown" by the operator */
 	bool oper_down;		/* destination seen unavailable by the signalling layer */
 	bool emergency;		/* carries emergency traffic: supervised, shown */
+	char media_ip[64];	/* media gateway of this route's circuits; "" = the gateway's */
+	uint16_t media_rtp_base;	/* RTP port of CIC 0 there; CIC n uses this + 2n */
 };
 
 /* A table of at most max_routes routes over at most max_nodes digit-trie nodes (one per

@@ -250,6 +250,27 @@ DEFUN(cfg_route_no_emergency, cfg_route_no_emergency_cmd,
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_route_media, cfg_route_media_cmd, "media-gateway A.B.C.D <1024-65000>",
+      "Media gateway of this route's circuits (else the gateway node's)\n"
+      "Media gateway address\n" "RTP port of CIC 0; CIC n uses this + 2n\n")
+{
+	struct route *r = vty->index;
+
+	OSMO_STRLCPY_ARRAY(r->media_ip, argv[0]);
+	r->media_rtp_base = atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_route_no_media, cfg_route_no_media_cmd, "no media-gateway",
+      NO_STR "Media gateway of this route's circuits (else the gateway node's)\n")
+{
+	struct route *r = vty->index;
+
+	r->media_ip[0] = '\0';
+	r->media_rtp_base = 0;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_route_shutdown, cfg_route_shutdown_cmd,
       "shutdown", "Take the route out of service: calls go to its fallbacks\n")
 {
@@ -324,6 +345,8 @@ static int config_write_route(struct vty *vty)
 			vty_out(vty, " fallback %s%s", r->fallback[k], VTY_NEWLINE);
 		if (r->emergency)
 			vty_out(vty, " emergency%s", VTY_NEWLINE);
+		if (r->media_ip[0])
+			vty_out(vty, " media-gateway %s %u%s", r->media_ip, r->media_rtp_base, VTY_NEWLINE);
 		if (r->admin_down)
 			vty_out(vty, " shutdown%s", VTY_NEWLINE);
 	}
@@ -395,6 +418,8 @@ void route_vty_init(struct route_table *t)
 	install_element(ROUTE_NODE, &cfg_route_nai_default_cmd);
 	install_element(ROUTE_NODE, &cfg_route_nai_to_sip_cmd);
 	install_element(ROUTE_NODE, &cfg_route_emergency_cmd);
+	install_element(ROUTE_NODE, &cfg_route_media_cmd);
+	install_element(ROUTE_NODE, &cfg_route_no_media_cmd);
 	install_element(ROUTE_NODE, &cfg_route_no_emergency_cmd);
 	install_element(ROUTE_NODE, &cfg_route_shutdown_cmd);
 	install_element(ROUTE_NODE, &cfg_route_no_shutdown_cmd);

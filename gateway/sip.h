@@ -208,6 +208,9 @@ void sip_fe_stop(struct sip_fe *fe);
  * options: probe; SIP_EV_OPTIONS_RESULT with probe_ref as call_ref, status and the peer's oc. */
 int sip_fe_respond(struct sip_fe *fe, uint32_t call_ref, int status, const char *reason, const char *sdp,
 		   int q850_cause);
+/* Answer an incoming call not yet answered with 302 Moved Temporarily and this Contact: the
+ * caller tries the call there (a peer site). */
+int sip_fe_redirect(struct sip_fe *fe, uint32_t call_ref, const char *contact, int q850_cause);
 int sip_fe_bye(struct sip_fe *fe, uint32_t call_ref, int q850_cause);
 int sip_fe_invite(struct sip_fe *fe, uint32_t call_ref, const struct sip_invite_req *req);
 int sip_fe_cancel(struct sip_fe *fe, uint32_t call_ref, int q850_cause);

@@ -354,6 +354,16 @@ int sip_fe_respond(struct sip_fe *fe, uint32_t call_ref, int status, const char 
 	return cmd_send(fe, &c, cmd_strings_len(&c));
 }
 
+int sip_fe_redirect(struct sip_fe *fe, uint32_t call_ref, const char *contact, int q850_cause)
+{
+	struct sip_cmd c = { .type = SIP_CMD_RESPOND, .ref = call_ref, .status = 302,
+			     .target_uri = contact, .q850_cause = q850_cause };
+
+	if (!contact || !*contact)
+		return -EINVAL;
+	return cmd_send(fe, &c, cmd_strings_len(&c));
+}
+
 int sip_fe_bye(struct sip_fe *fe, uint32_t call_ref, int q850_cause)
 {
 	struct sip_cmd c = { .type = SIP_CMD_BYE, .ref = call_ref, .q850_cause = q850_cause };

@@ -596,7 +596,7 @@ void sip_uas_respond(struct sip_stack *stk, const struct sip_cmd *cmd)
 	struct sip_call *call = sip_call_find(stk, cmd->ref);
 	const char *sdp = cmd->sdp && *cmd->sdp ? cmd->sdp : NULL;
 	const char *phrase;
-	char reason[32], se[48];
+	char reason[32], se[48], contact[300];
 	int status = cmd->status;
 
 	if (!call || call->outgoing || call->st != SIP_CALL_ST_WAIT_ANSWER || !call->irq)
@@ -637,7 +637,12 @@ void sip_uas_respond(struct sip_stack *stk, const struct sip_cmd *cmd)
 		sip_call_se_start(call);
 		return;
 	}
+	/* A 3xx from main (sip_fe_redirect) carries the Contact to try. In angle brackets, so that
+	 * its parameters (the shed marker) stay URI parameters (RFC 3261 20.10). */
+	if (status < 400 && cmd->target_uri)
+		snprintf(contact, sizeof(contact), "<%s>", cmd->target_uri);
 	nta_incoming_treply(call->irq, status, phrase, TAG_IF(cmd->q850_cause > 0, SIPTAG_REASON_STR(reason)),
+			    TAG_IF(status < 400 && cmd->target_uri, SIPTAG_CONTACT_STR(contact)),
 			    TAG_END());
 	sip_ctr_tx_status(stk->fe, status);
 	sip_call_free(call);

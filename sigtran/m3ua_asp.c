@@ -160,6 +160,12 @@ int m3ua_asp_activate(struct m3ua_asp *asp)
 	return osmo_fsm_inst_dispatch(asp->fi, M3UA_ASP_EV_ACTIVATE, NULL) < 0 ? -EINVAL : 0;
 }
 
+void m3ua_asp_set_trace(struct m3ua_asp *asp, m3ua_asp_trace_cb cb, void *priv)
+{
+	asp->trace_cb = cb;
+	asp->trace_priv = priv;
+}
+
 int m3ua_asp_send(struct m3ua_asp *asp, struct msgb *msg, uint16_t stream)
 {
 	uint8_t cls = msgb_data(msg)[2];
@@ -169,6 +175,8 @@ int m3ua_asp_send(struct m3ua_asp *asp, struct msgb *msg, uint16_t stream)
 		msgb_free(msg);
 		return -ENOTCONN;
 	}
+	if (asp->trace_cb)
+		asp->trace_cb(asp->trace_priv, asp, true, msgb_data(msg), msgb_length(msg), stream);
 	rc = m3ua_conn_send(asp->conn, msg, stream);
 	if (rc == -ENOSPC) {
 		ctr_inc(asp, M3UA_ASP_CTR_TX_QUEUE_FULL);
@@ -338,6 +346,8 @@ static void asp_rx(void *priv, struct m3ua_conn *conn, const uint8_t *buf, size_
 	uint32_t code;
 	unsigned i;
 
+	if (asp->trace_cb)
+		asp->trace_cb(asp->trace_priv, asp, false, buf, len, stream);
 	if (m3ua_decode(&msg, buf, len, &err) < 0) {
 		ctr_inc(asp, M3UA_ASP_CTR_RX_MALFORMED);
 		LOGPASP(asp, LOGL_ERROR, "rx malformed message: %s (tag 0x%04x at %u)\n", err.what, err.tag,

@@ -91,3 +91,9 @@ const struct m3ua_conn_stats *m3ua_asp_conn_stats(const struct m3ua_asp *asp);
 
 /* Send DATA on this ASP (the AS picks the ASP). -ENOTCONN unless ACTIVE, -ENOSPC queue full. */
 int m3ua_asp_send_data(struct m3ua_asp *asp, const struct mtp_transfer *xfer);
+
+/* Every message sent or received on the association, as it crosses the wire (received ones
+ * before they are decoded): for a signalling trace. NULL cb stops it. */
+typedef void (*m3ua_asp_trace_cb)(void *priv, struct m3ua_asp *asp, bool tx, const uint8_t *buf, size_t len,
+				  uint16_t stream);
+void m3ua_asp_set_trace(struct m3ua_asp *asp, m3ua_asp_trace_cb cb, void *priv);

@@ -29,6 +29,8 @@ struct m3ua_asp {
 	bool admin_up;			/* started and not stopped */
 	bool admin_active;		/* wants ASP-ACTIVE */
 	uint16_t ntfy_type, ntfy_info;
+	m3ua_asp_trace_cb trace_cb;
+	void *trace_priv;
 };
 
 /* FSM events; data of each named in m3ua_asp_fsm.c */

@@ -26,6 +26,7 @@
  * 3xxx: refused by the admission hook (503, Retry-After, oc on the Via)
  * 4xxx: 200 at once, then BYE from us after bye_ms    5xxx: 180 only (the peer cancels)
  * 6xxx: shed by a 302 to -R URI                        7xxx: shed by stateless forward to -F URI
+ * 8xxx: the call layer redirects the admitted call (sip_fe_redirect, 302 with a Contact)
  * A call marked as shed once already is refused (503), never shed again. */
 
 enum hx_ctr {
@@ -186,6 +187,9 @@ static void on_invite(const struct sip_event *ev)
 		break;
 	case 5:
 		sip_fe_respond(fe, c->ref, 180, NULL, NULL, 0);
+		break;
+	case 8:
+		sip_fe_redirect(fe, c->ref, "sip:8000@127.0.0.1:5998;x-gw-shed=harness-call", 0);
 		break;
 	default:
 		sip_fe_respond(fe, c->ref, 404, NULL, NULL, 1);

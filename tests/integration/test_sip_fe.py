@@ -142,6 +142,7 @@ def main():
         run_uac("session timer expiry releases the call", "uac_session_timer.xml", 1000, timeout=15)
 
         run_uac("shed by 302, Contact marked x-gw-shed", "uac_redirect.xml", 6000)
+        run_uac("call layer redirects an admitted call: 302 with its Contact", "uac_redirect_call.xml", 8000)
         fwd = subprocess.Popen(["sipp", "-sf", os.path.join(SCEN, "uas_forwarded.xml"), "-i", "127.0.0.1", "-p",
                                 str(FWD_PORT), "-m", "2", "-timeout", "15s", "-timeout_error", "-nostdin"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -169,9 +170,9 @@ def main():
         c = h.counters()
         d = {k: v - c0.get(k, 0) for k, v in c.items()}
         print(" ".join("%s=%d" % kv for kv in sorted(d.items()) if kv[1]))
-        check(d["ev:invite"] == 16, "INVITE events: 2 each for basic UDP and TCP, 486, CANCEL, BYE-from-us, 100rel, "
-              "refresh, timer (%d)" % d["ev:invite"])
-        check(d["rx:invite"] == 28, "INVITEs received: 16 + 2 re-INVITEs + 2 refused + 2 untrusted + 2 too small "
+        check(d["ev:invite"] == 18, "INVITE events: 2 each for basic UDP and TCP, 486, CANCEL, BYE-from-us, 100rel, "
+              "refresh, timer, redirected by the call layer (%d)" % d["ev:invite"])
+        check(d["rx:invite"] == 30, "INVITEs received: 18 + 2 re-INVITEs + 2 refused + 2 untrusted + 2 too small "
               "+ 2 redirected + 2 forwarded (%d)" % d["rx:invite"])
         check(d["redirected"] == 2 and d["forwarded"] == 2, "redirected == 2, forwarded == 2")
         check(d["rx:update"] == 2, "UPDATE refreshes received == 2")

@@ -6,7 +6,6 @@
 #include <osmocom/core/talloc.h>
 
 #include "gateway/call_sdp.h"
-#include "gateway/gw.h"
 
 static void *ctx;
 
@@ -41,18 +40,16 @@ END_TEST
 
 START_TEST(test_answer_and_offer)
 {
-	struct gw gw = {};
+	struct call_media_map map = { .ip = "192.0.2.10", .rtp_base = 20000 };
 	char *sdp;
 
-	strcpy(gw.media.ip, "192.0.2.10");
-	gw.media.rtp_base = 20000;
-	sdp = call_sdp_make(ctx, &gw, 18, 7, "v=0\r\nm=audio 6000 RTP/AVP 0\r\n");
+	sdp = call_sdp_make(ctx, &map, 18, 7, "v=0\r\nm=audio 6000 RTP/AVP 0\r\n");
 	ck_assert_ptr_nonnull(sdp);
 	ck_assert_ptr_nonnull(strstr(sdp, "c=IN IP4 192.0.2.10\r\n"));
 	ck_assert_ptr_nonnull(strstr(sdp, "m=audio 20014 RTP/AVP 0\r\n"));	/* 20000 + 2 x CIC 7 */
 	ck_assert_ptr_nonnull(strstr(sdp, "a=rtpmap:0 PCMU/8000\r\n"));
 	talloc_free(sdp);
-	sdp = call_sdp_make(ctx, &gw, 18, 1, NULL);	/* our offer: both codecs */
+	sdp = call_sdp_make(ctx, &map, 18, 1, NULL);	/* our offer: both codecs */
 	ck_assert_ptr_nonnull(strstr(sdp, "m=audio 20002 RTP/AVP 8 0\r\n"));
 	ck_assert_ptr_nonnull(strstr(sdp, "a=rtpmap:8 PCMA/8000\r\n"));
 	talloc_free(sdp);

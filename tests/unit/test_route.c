@@ -381,6 +381,7 @@ static const char cfg_text[] =
 	" fallback samu-alt\n"
 	" fallback peer-site\n"
 	" emergency\n"
+	" media-gateway 192.0.2.40 30000\n"
 	"route 159\n"
 	" name samu-alt\n"
 	" isup dpc 2067 circuit-group lyon-2\n"
@@ -411,6 +412,7 @@ static const char cfg_written[] =
 	" fallback samu-alt\n"
 	" fallback peer-site\n"
 	" emergency\n"
+	" media-gateway 192.0.2.40 30000\n"
 	"route 159\n"
 	" name samu-alt\n"
 	" isup dpc 1.2.3 circuit-group lyon-2\n"
@@ -441,6 +443,9 @@ START_TEST(test_vty_round_trip)
 	ck_assert(r->emergency && !r->admin_down);
 	ck_assert_int_eq(r->plan.default_nai, NUMBER_NAI_SUBSCRIBER);
 	ck_assert(r->plan.natl_to_e164);
+	ck_assert_str_eq(r->media_ip, "192.0.2.40");
+	ck_assert_uint_eq(r->media_rtp_base, 30000);
+	ck_assert_str_eq(route_find_prefix(t, "159")->media_ip, "");
 	ck_assert(route_find_prefix(t, "159")->admin_down);
 	ck_assert_uint_eq(route_find_prefix(t, "")->sip_port, 5060);
 	ck_assert(route_advance_cause(t, 27));
