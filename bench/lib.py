@@ -29,6 +29,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 SOCK_BUF = 4 * 1024 * 1024      # every UDP socket gets 4 MiB: kernel defaults drop bursts
 SCENARIOS = os.path.join(HERE, "sipp")
 NICE = -10
+T1 = 0.5                        # RFC 3261 timer T1, seconds
 
 
 def log(msg):
@@ -278,7 +279,7 @@ class SippRun:
 
     def wait(self, poll=None):
         """Wait for SIPp to end (bounded by its -timeout plus 10 s); poll() is called meanwhile."""
-        deadline = self.t0 + self.timeout + 3
+        deadline = self.t0 + self.timeout + 1.5
         while not self.done():
             if time.monotonic() > deadline:
                 self.proc.stop()
@@ -302,6 +303,7 @@ class SippRun:
             d = dict(zip(rows[0], rows[-1]))
             ok, failed = int(d["SuccessfulCall(C)"]), int(d["FailedCall(C)"])
             retrans = int(d.get("Retransmissions(C)", 0) or 0)
+            created = int(d.get("OutgoingCall(C)", 0) or 0)
         except (OSError, IndexError, KeyError, ValueError) as e:
             raise RuntimeError(f"SIPp left no statistics ({e}); log:\n{self.proc.log()[-2000:]}")
         rtd = {1: [], 2: [], 3: []}
@@ -319,7 +321,8 @@ class SippRun:
                             continue
         return {"successful": ok, "failed": failed, "retrans": retrans,
                 "elapsed": self.elapsed, "answered": len(rtd[2]), "refused": len(rtd[3]),
-                "rtd": rtd, "attempted": self.calls, "span_s": span_ms / 1000}
+                "rtd": rtd, "attempted": self.calls, "created": created,
+                "span_s": span_ms / 1000}
 
 
 # --- latency probe ------------------------------------------------------------------------------
@@ -351,8 +354,13 @@ class Probe:
     def _invite(self, now):
         self.n += 1
         cid = f"{self.tag}-{self.n}@bench"
-        c = {"cid": cid, "t0": now, "branch": f"z9hG4bK{self.tag}i{self.n}", "state": "inv"}
+        c = {"cid": cid, "t0": now, "branch": f"z9hG4bK{self.tag}i{self.n}", "state": "inv",
+             "rtx_at": now + T1, "rtx_gap": T1}
         self.calls[cid] = c
+        self._send_invite(c)
+
+    def _send_invite(self, c):
+        cid = c["cid"]
         sdp = ("v=0\no=probe 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\n"
                "m=audio 6000 RTP/AVP 8\n")
         self._send(f"INVITE sip:{self.service}@{self.target[0]}:{self.target[1]} SIP/2.0\n"
@@ -391,6 +399,7 @@ class Probe:
         if not m or c is None:
             return
         code = int(m.group(1))
+        c["rtx_at"] = None              # any answer ends INVITE retransmission (RFC 3261 17.1.1.2)
         cseq = (h.get("cseq") or [""])[0]
         if cseq.endswith("BYE"):
             if code >= 200:
@@ -435,6 +444,10 @@ class Probe:
                 self._invite(now)
                 t_next += self.period
             for c in list(self.calls.values()):
+                if c["state"] == "inv" and c["rtx_at"] is not None and now >= c["rtx_at"]:
+                    self._send_invite(c)       # timer A: T1, 2*T1, 4*T1 ...
+                    c["rtx_gap"] *= 2
+                    c["rtx_at"] = now + c["rtx_gap"]
                 if c["state"] == "held" and now >= c["bye_at"]:
                     self._in_dialog(c, "BYE", 2, f"z9hG4bK{self.tag}b{c['cid']}")
                     c["state"] = "bye"
