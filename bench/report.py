@@ -174,7 +174,17 @@ def table(results):
     for side in ("kamailio", "gateway"):
         if results.get(f"{side}_why"):
             lines.append(f"\nNot measured, {side}: {results[side + '_why']}.")
+    g = results.get("gateway") or {}
+    for phase in ("held", "overload"):
+        if g.get(f"{phase}_why"):
+            lines.append(f"\nNot measured, gateway {phase}: {g[phase + '_why']}.")
     return "\n".join(lines)
+
+
+def _tidy(cmd, results):
+    """A command line without this run's scratch directory and this checkout's path."""
+    cmd = cmd.replace(results.get("out", "\0"), "$OUT").replace(lib.TOP + "/", "")
+    return re.sub(r"\$OUT/(kamailio|gateway)/(run-|gw-)\d+", r"$OUT/\1/\2N", cmd)
 
 
 def block(results):
@@ -187,8 +197,8 @@ def block(results):
         f"run-all took {results['wall_s']:.0f} s.", "",
         f"Command: `{results['command']}`", "",
         table(results), "",
-        f"Kamailio: `{results.get('kamailio_command', '-')}`", "",
-        f"Gateway: `{results.get('gateway_command', '-')}`", "",
+        f"Kamailio: `{_tidy(results.get('kamailio_command', '-'), results)}`", "",
+        f"Gateway: `{_tidy(results.get('gateway_command', '-'), results)}`", "",
         END])
 
 
