@@ -471,10 +471,12 @@ class Probe:
 # --- capacity search ----------------------------------------------------------------------------
 
 def passes(r, max_fail=0.001, duration=None, slack=2.5):
-    """A run passes when every call ran to its end, failures are at most max_fail, and the rate
-    was sustained (the run did not take much longer than planned)."""
+    """A run passes when every call ran to its end, failed or refused calls are at most max_fail,
+    and the rate was sustained (the run did not take much longer than planned)."""
     total = r["successful"] + r["failed"]
-    if total < r["attempted"] or r["failed"] > max_fail * r["attempted"]:
+    # A refused call (503, 486 ...) ends the SIPp scenario normally but is no completed call.
+    bad = r["failed"] + r["refused"]
+    if total < r["attempted"] or bad > max_fail * r["attempted"]:
         return False
     if duration is not None and r["elapsed"] > duration + slack:
         return False
