@@ -10,7 +10,7 @@ top=$PWD
 
 PACKAGES=(build-essential autoconf automake pkg-config python3
 	libosmocore-dev libsofia-sip-ua-dev libjemalloc-dev check libsctp-dev lksctp-tools
-	libpcap-dev sip-tester tshark clang libclang-rt-14-dev procps psmisc sysstat time)
+	libpcap-dev sip-tester tshark clang libclang-rt-14-dev procps psmisc sysstat time kamailio)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
