@@ -395,7 +395,7 @@ END_TEST
  * written stays a valid file that tshark reads. */
 START_TEST(test_trace_cap)
 {
-	static const uint8_t pdu[] = { 1, 0, 3, 1, 0, 0, 0, 8 };	/* M3UA BEAT-like stub */
+	static const uint8_t pdu[] = { 1, 0, 3, 1, 0, 0, 0, 8 };	/* M3UA ASPUP, header only */
 	struct timeval tv = { .tv_sec = 1 };
 	char path[128], cmd[512], line[64];
 	struct pcap_trace *t;
