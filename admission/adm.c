@@ -27,6 +27,7 @@ const struct adm_cfg adm_cfg_default = {
 	.retry_after_max_s = 30,
 	.oc_validity_ms = 2000,
 	.sample_interval_ms = 1000,
+	.cpu_limit_pct = 90,
 	.shed_mode = {
 		[ADM_CLASS_EMERGENCY] = ADM_SHED_REDIRECT,
 		[ADM_CLASS_PRIORITY] = ADM_SHED_REDIRECT,
@@ -63,6 +64,7 @@ const struct value_string adm_reason_names[] = {
 	{ ADM_R_RATE_SOURCE, "rate-source" },
 	{ ADM_R_ALREADY_SHED, "already-shed" },
 	{ ADM_R_NO_PEER, "no-peer" },
+	{ ADM_R_CPU, "cpu" },
 	{ 0, NULL }
 };
 
@@ -82,6 +84,7 @@ static const struct rate_ctr_desc adm_ctr_desc[] = {
 	[ADM_CTR_REFUSED_ALREADY_SHED] = { "call:refused:already-shed", "Calls refused: shed once already" },
 	[ADM_CTR_REFUSED_NO_PEER] = { "call:refused:no-peer", "Calls refused: no peer site has room" },
 	[ADM_CTR_RATE_EXEMPT] = { "call:rate-exempt", "Emergency calls admitted over a rate limit" },
+	[ADM_CTR_REFUSED_CPU] = { "call:refused:cpu", "Calls refused: CPU guard" },
 };
 
 static const struct rate_ctr_group_desc adm_ctrg_desc = {
@@ -134,6 +137,7 @@ static int adm_ctr_of(enum adm_verdict v, enum adm_reason r)
 		[ADM_R_NONE] = -1, [ADM_R_MEMORY] = ADM_CTR_SHED_MEMORY,
 		[ADM_R_HARD_LIMIT] = ADM_CTR_SHED_HARD_LIMIT, [ADM_R_RATE_GLOBAL] = -1,
 		[ADM_R_RATE_SOURCE] = -1, [ADM_R_ALREADY_SHED] = -1, [ADM_R_NO_PEER] = -1,
+		[ADM_R_CPU] = -1,
 	};
 	static const int8_t refuse[_NUM_ADM_REASON] = {
 		[ADM_R_NONE] = -1, [ADM_R_MEMORY] = -1, [ADM_R_HARD_LIMIT] = -1,
@@ -141,6 +145,7 @@ static int adm_ctr_of(enum adm_verdict v, enum adm_reason r)
 		[ADM_R_RATE_SOURCE] = ADM_CTR_REFUSED_RATE_SOURCE,
 		[ADM_R_ALREADY_SHED] = ADM_CTR_REFUSED_ALREADY_SHED,
 		[ADM_R_NO_PEER] = ADM_CTR_REFUSED_NO_PEER,
+		[ADM_R_CPU] = ADM_CTR_REFUSED_CPU,
 	};
 
 	switch (v) {
@@ -274,6 +279,7 @@ const struct adm_cfg *adm_get_cfg(const struct adm *adm)
 static int adm_free_cb(struct adm *adm)
 {
 	adm_jemalloc_stop(adm);
+	adm_cpu_stop(adm);
 	adm_src_fini(adm);
 	for (int c = 0; c < _NUM_ADM_CLASS; c++)
 		rate_ctr_group_free(adm->ctrg[c]);
@@ -303,6 +309,9 @@ struct adm *adm_alloc(void *ctx, const struct adm_cfg *cfg)
 	adm->statg = osmo_stat_item_group_alloc(adm, &adm_statg_desc, 0);
 	if (!adm->statg)
 		goto fail;
+	atomic_store(&adm->linger_s, 32);
+	for (int i = 0; i < ADM_LINGER_SLOTS; i++)
+		atomic_store(&adm->released[i].sec, UINT64_MAX);
 	talloc_set_destructor(adm, adm_free_cb);
 	if (adm_configure(adm, cfg ? cfg : &adm_cfg_default))
 		goto fail;
@@ -433,11 +442,10 @@ void adm_update_state(struct adm *adm)
 	     used, atomic_load(&adm->budget));
 }
 
-/* Lock-free GCRA on one 64-bit theoretical arrival time. */
-static bool adm_global_conform(struct adm *adm, uint64_t now)
+/* Lock-free GCRA on one 64-bit theoretical arrival time; iv == 0: no limit. */
+bool adm_gcra_conform(atomic_uint_fast64_t *tatp, uint64_t iv, uint64_t tau, uint64_t now)
 {
-	uint64_t iv = atomic_load(&adm->g_interval_ns), tau = atomic_load(&adm->g_tau_ns);
-	uint64_t tat = atomic_load(&adm->g_tat), base;
+	uint64_t tat = atomic_load(tatp), base;
 
 	if (!iv)
 		return true;
@@ -445,8 +453,20 @@ static bool adm_global_conform(struct adm *adm, uint64_t now)
 		base = tat > now ? tat : now;
 		if (base - now > tau)
 			return false;
-	} while (!atomic_compare_exchange_weak(&adm->g_tat, &tat, base + iv));
+	} while (!atomic_compare_exchange_weak(tatp, &tat, base + iv));
 	return true;
+}
+
+static bool adm_global_conform(struct adm *adm, uint64_t now)
+{
+	return adm_gcra_conform(&adm->g_tat, atomic_load(&adm->g_interval_ns),
+				atomic_load(&adm->g_tau_ns), now);
+}
+
+static bool adm_cpu_conform(struct adm *adm, uint64_t now)
+{
+	return adm_gcra_conform(&adm->c_tat, atomic_load(&adm->c_interval_ns),
+				atomic_load(&adm->c_tau_ns), now);
 }
 
 /* RFC 7339 loss percentage from our own state: nothing to shed in NORMAL, everything
@@ -492,7 +512,8 @@ static void adm_fill_refusal(struct adm *adm, enum adm_reason reason, struct adm
 	why->reason = reason;
 	why->retry_after_s = hi > lo ? lo + (unsigned int)(adm_random(adm) % (hi - lo + 1)) : lo;
 	adm_overload_feedback(adm, &why->oc);
-	if ((reason == ADM_R_RATE_SOURCE || reason == ADM_R_RATE_GLOBAL) && why->oc.oc < ADM_OC_RATE)
+	if ((reason == ADM_R_RATE_SOURCE || reason == ADM_R_RATE_GLOBAL || reason == ADM_R_CPU)
+	    && why->oc.oc < ADM_OC_RATE)
 		why->oc.oc = ADM_OC_RATE;
 	/* Q.764 2.11: level 2 when nothing but the reserve (or nothing at all) is left. */
 	why->isup_acl = (st == ADM_ST_FULL || reason == ADM_R_HARD_LIMIT) ? 2 : 1;
@@ -553,7 +574,7 @@ static bool adm_reserve(struct adm *adm, enum adm_class cls)
 enum adm_verdict adm_admit(struct adm *adm, enum adm_class cls, const struct adm_source *src,
 			   struct adm_refusal *why)
 {
-	bool emergency = cls == ADM_CLASS_EMERGENCY, src_ok = true, glob_ok;
+	bool emergency = cls == ADM_CLASS_EMERGENCY, src_ok = true, glob_ok, cpu_ok;
 	uint64_t now;
 	enum adm_reason r;
 
@@ -570,7 +591,10 @@ enum adm_verdict adm_admit(struct adm *adm, enum adm_class cls, const struct adm
 	glob_ok = adm_global_conform(adm, now);
 	if (!glob_ok && !emergency)
 		return adm_verdict(adm, cls, ADM_REFUSE, ADM_R_RATE_GLOBAL, why);
-	if (!src_ok || !glob_ok)
+	cpu_ok = adm_cpu_conform(adm, now);
+	if (!cpu_ok && !emergency)
+		return adm_verdict(adm, cls, ADM_REFUSE, ADM_R_CPU, why);
+	if (!src_ok || !glob_ok || !cpu_ok)
 		adm_count_inc(adm, cls, ADM_CTR_RATE_EXEMPT);
 
 	r = adm_memory_check(adm, cls);
@@ -625,10 +649,48 @@ int adm_call_adjust(struct adm *adm, struct adm_ticket *t, size_t bytes)
 	return 0;
 }
 
+void adm_set_linger(struct adm *adm, unsigned int ms)
+{
+	unsigned int s = (ms + 999) / 1000;
+
+	atomic_store(&adm->linger_s, s < ADM_LINGER_SLOTS ? s : ADM_LINGER_SLOTS - 1);
+}
+
+/* One more call released in this second. A slot is reused when its second comes round
+ * again; two threads crossing into a new second at once can lose a count or two of that
+ * second, which only moves the estimate's divisor by as much. */
+static void adm_note_release(struct adm *adm)
+{
+	uint64_t sec = adm_now(adm) / 1000000000ULL;
+	struct adm_release_slot *sl = &adm->released[sec % ADM_LINGER_SLOTS];
+	uint64_t old = atomic_load(&sl->sec);
+
+	if (old != sec && atomic_compare_exchange_strong(&sl->sec, &old, sec))
+		atomic_store(&sl->n, 0);
+	atomic_fetch_add(&sl->n, 1);
+}
+
+uint64_t adm_lingering_calls(struct adm *adm)
+{
+	uint64_t now = adm_now(adm) / 1000000000ULL, win = atomic_load(&adm->linger_s), n = 0;
+
+	if (!win)
+		return 0;
+	for (int i = 0; i < ADM_LINGER_SLOTS; i++) {
+		uint64_t sec = atomic_load(&adm->released[i].sec);
+
+		/* released in (now - win, now]: the current, partial second counts whole */
+		if (sec != UINT64_MAX && sec <= now && now - sec < win)
+			n += atomic_load(&adm->released[i].n);
+	}
+	return n;
+}
+
 void adm_call_release(struct adm *adm, struct adm_ticket *t)
 {
 	if (!t->charged)
 		return;
+	adm_note_release(adm);
 	adm_account(adm, t->cls, -(int64_t)t->bytes, -1);
 	t->charged = false;
 	t->bytes = 0;

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <time.h>
 #include <osmocom/core/utils.h>
 
 struct adm;
@@ -47,6 +48,7 @@ enum adm_reason {
 	ADM_R_RATE_SOURCE,	/* this source's new-call rate exceeded */
 	ADM_R_ALREADY_SHED,	/* the request carries a shed marker: shed at most once */
 	ADM_R_NO_PEER,		/* shed, but no peer site has room (adm_refuse_no_peer) */
+	ADM_R_CPU,		/* over the new-call rate the CPU guard allows (adm_cpu.c) */
 	_NUM_ADM_REASON
 };
 
@@ -115,6 +117,7 @@ struct adm_cfg {
 	unsigned int retry_after_max_s;
 	unsigned int oc_validity_ms;		/* RFC 7339 oc-validity in our feedback */
 	unsigned int sample_interval_ms;	/* jemalloc sampling period */
+	unsigned int cpu_limit_pct;		/* CPU guard: occupancy kept below it, 0 = off */
 	enum adm_shed_mode shed_mode[_NUM_ADM_CLASS];
 };
 
@@ -143,6 +146,35 @@ enum adm_verdict adm_admit(struct adm *adm, enum adm_class cls, const struct adm
 			   struct adm_refusal *why);
 /* A shed call found no peer with room: fills why (ADM_R_NO_PEER) and counts the refusal. */
 void adm_refuse_no_peer(struct adm *adm, enum adm_class cls, struct adm_refusal *why);
+
+/* How long the SIP stack keeps a finished call's transactions (ms, main thread; 0 = none,
+ * over 63 s counts as 63 s). The per-call estimate is corrected from the memory measured over
+ * the calls in progress plus the calls released within this window, whose transactions are
+ * still in memory: dividing by the calls in progress alone would charge every new call with
+ * the lingering state of all the calls before it. Default 32 s (timer J over UDP). */
+void adm_set_linger(struct adm *adm, unsigned int ms);
+/* Calls released within the linger window up to now. */
+uint64_t adm_lingering_calls(struct adm *adm);
+
+/* CPU guard (adm_cpu.c). The process's CPU occupancy (its CPU time over the CPUs it may run
+ * on) and that of each watched thread are read every 100 ms; while either is above
+ * cpu-limit, ordinary and priority calls are admitted at a new-call rate cut in proportion
+ * (the rate admitted in the last interval x limit / occupancy), raised again by 5 % an
+ * interval once below, and lifted when it no longer binds. Emergency calls are exempt.
+ * Refusing early keeps the queues short: a saturated core would otherwise delay every
+ * answer until UDP retransmissions double the load and goodput collapses. */
+#define ADM_CPU_THREADS 4
+#define ADM_CPU_TICK_MS 100
+/* Watch a thread's CPU clock too (main thread; the calling thread is always watched). */
+int adm_cpu_watch(struct adm *adm, clockid_t clk);
+int adm_cpu_start(struct adm *adm);
+void adm_cpu_stop(struct adm *adm);
+/* One controller step with a measured occupancy (percent of one CPU, the highest of the
+ * process and each watched thread) over dt_ns; the clock and timer call it, tests too. */
+void adm_cpu_apply(struct adm *adm, unsigned int occ_pct, uint64_t dt_ns);
+/* Last occupancy (percent) and the new-call rate allowed now (0: not limiting). */
+unsigned int adm_cpu_occupancy(const struct adm *adm);
+unsigned int adm_cpu_limit_cps(const struct adm *adm);
 
 /* Tickets. bytes == 0 charges the current per-call estimate. -EALREADY if already charged. */
 int adm_call_charge(struct adm *adm, struct adm_ticket *t, enum adm_class cls, size_t bytes);

@@ -16,6 +16,7 @@ enum adm_ctr {
 	ADM_CTR_REFUSED_ALREADY_SHED,
 	ADM_CTR_REFUSED_NO_PEER,
 	ADM_CTR_RATE_EXEMPT,	/* emergency calls over a rate limit, admitted anyway */
+	ADM_CTR_REFUSED_CPU,
 	_NUM_ADM_CTR
 };
 
@@ -38,6 +39,14 @@ struct adm_src_table {
 	struct adm_src_entry *slot;
 	atomic_uint_fast64_t evictions;
 };
+
+/* Calls released in one second of the monotonic clock. */
+struct adm_release_slot {
+	atomic_uint_fast64_t sec;
+	atomic_uint_fast64_t n;
+};
+/* Seconds of release history kept: more than the longest linger window (timer J, 32 s). */
+#define ADM_LINGER_SLOTS 64
 
 struct adm {
 	struct adm_cfg cfg;			/* main thread only */
@@ -78,10 +87,29 @@ struct adm {
 	uint64_t baseline;
 	atomic_uint_fast64_t measured;
 	uint64_t samples;
+	/* Finished calls whose SIP transactions the stack still keeps (RFC 3261 timer J): their
+	 * memory is measured, so they count next to the calls in progress when the per-call
+	 * estimate is corrected. */
+	struct adm_release_slot released[ADM_LINGER_SLOTS];
+	atomic_uint linger_s;
 	struct osmo_timer_list sample_timer;
 
 	struct adm_src_table src;
+
+	/* CPU guard (adm_cpu.c): the allowed rate is read by the hot path, the rest is main's */
+	atomic_uint_fast64_t c_interval_ns, c_tau_ns, c_tat;	/* 0 = not limiting */
+	atomic_uint c_occ_pct, c_limit_cps;
+	struct {
+		clockid_t clk[ADM_CPU_THREADS];
+		unsigned int nclk, ncpu;
+		uint64_t last_wall, last_proc, last_thr[ADM_CPU_THREADS], last_admitted;
+		double occ, limit;		/* smoothed occupancy %, allowed cps (0: off) */
+		bool running;
+		struct osmo_timer_list timer;
+	} cpu;
 };
+
+bool adm_gcra_conform(atomic_uint_fast64_t *tat, uint64_t iv, uint64_t tau, uint64_t now);
 
 uint64_t adm_now(struct adm *adm);
 void adm_update_state(struct adm *adm);

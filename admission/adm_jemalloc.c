@@ -59,9 +59,12 @@ uint64_t adm_measured(const struct adm *adm)
 }
 
 /* Lingering SIP transactions (finished calls whose transactions live until RFC 3261 timer J)
- * hold no ticket: they are what measured - charged captures as "unattributed" memory, so the
- * SIP layer reports nothing. The per-call estimate is measured / calls in progress, so it
- * also grows with the call rate, which is what lingering state follows. */
+ * hold no ticket: they are what measured - charged captures as "unattributed" memory, so
+ * `used` follows the truth at every sample. The per-call estimate, which reserves room for
+ * calls admitted between two samples, is measured / (calls in progress + calls released
+ * within the linger window): lingering state belongs to the calls that left it, and divided
+ * by the calls in progress alone it would make each new call look as costly as all the
+ * finished ones together, and shed a steady load whose memory is nowhere near the budget. */
 void adm_apply_measurement(struct adm *adm, uint64_t measured)
 {
 	uint64_t calls = 0, charged = atomic_load(&adm->charged), cost, sample;
@@ -70,6 +73,7 @@ void adm_apply_measurement(struct adm *adm, uint64_t measured)
 
 	for (int c = 0; c < _NUM_ADM_CLASS; c++)
 		calls += atomic_load(&adm->cls_calls[c]);
+	calls += adm_lingering_calls(adm);
 	atomic_store(&adm->measured, measured);
 	atomic_store(&adm->unattributed, measured > charged ? measured - charged : 0);
 	adm->samples++;

@@ -196,6 +196,16 @@ DEFUN(cfg_adm_sample, cfg_adm_sample_cmd, "sample-interval <10-60000>",
 	return apply(vty, &cfg);
 }
 
+DEFUN(cfg_adm_cpu_limit, cfg_adm_cpu_limit_cmd, "cpu-limit <0-100>",
+      "CPU guard: above this occupancy new calls (not emergency calls) are limited to what "
+      "the CPU can carry\n" "Percent of the CPUs the gateway may run on, or of one thread; 0: off\n")
+{
+	struct adm_cfg cfg = g_adm->cfg;
+
+	cfg.cpu_limit_pct = atoi(argv[0]);
+	return apply(vty, &cfg);
+}
+
 DEFUN(cfg_adm_shed_mode, cfg_adm_shed_mode_cmd,
       "shed-mode (emergency|priority|ordinary) (redirect|forward|reject)",
       "What to do with a call of this class that is shed\n" "Emergency calls\n"
@@ -232,6 +242,7 @@ static int config_write_adm(struct vty *vty)
 		VTY_NEWLINE);
 	vty_out(vty, " oc-validity %u%s", c->oc_validity_ms, VTY_NEWLINE);
 	vty_out(vty, " sample-interval %u%s", c->sample_interval_ms, VTY_NEWLINE);
+	vty_out(vty, " cpu-limit %u%s", c->cpu_limit_pct, VTY_NEWLINE);
 	for (int cls = 0; cls < _NUM_ADM_CLASS; cls++)
 		vty_out(vty, " shed-mode %s %s%s", get_value_string(adm_class_names, cls),
 			get_value_string(adm_shed_mode_names, c->shed_mode[cls]), VTY_NEWLINE);
@@ -245,6 +256,7 @@ void adm_vty_show(struct vty *vty, struct adm *adm)
 		[ADM_CTR_SHED_MEMORY] = "shed:memory",
 		[ADM_CTR_SHED_HARD_LIMIT] = "shed:hard-limit",
 		[ADM_CTR_REFUSED_RATE_GLOBAL] = "refused:rate-global",
+		[ADM_CTR_REFUSED_CPU] = "refused:cpu",
 		[ADM_CTR_REFUSED_RATE_SOURCE] = "refused:rate-source",
 		[ADM_CTR_REFUSED_ALREADY_SHED] = "refused:already-shed",
 		[ADM_CTR_REFUSED_NO_PEER] = "refused:no-peer",
@@ -271,6 +283,15 @@ void adm_vty_show(struct vty *vty, struct adm *adm)
 	vty_out(vty, " cost per call %" PRIu64 " bytes (%s), implied ceiling %" PRIu64 " calls%s",
 		adm_cost_per_call(adm), adm->samples ? "corrected" : "configured estimate",
 		adm_call_ceiling(adm), VTY_NEWLINE);
+	if (adm_cpu_limit_cps(adm))
+		vty_out(vty, " cpu: occupancy %u %% (limit %u %%), new calls limited to %u a second%s",
+			adm_cpu_occupancy(adm), adm->cfg.cpu_limit_pct, adm_cpu_limit_cps(adm),
+			VTY_NEWLINE);
+	else
+		vty_out(vty, " cpu: occupancy %u %% (limit %u %%), not limiting%s",
+			adm_cpu_occupancy(adm), adm->cfg.cpu_limit_pct, VTY_NEWLINE);
+	vty_out(vty, " finished calls whose transactions linger: %" PRIu64 " (window %u s)%s",
+		adm_lingering_calls(adm), atomic_load(&adm->linger_s), VTY_NEWLINE);
 	vty_out(vty, " per-source table %u of %u entries, %" PRIu64 " evictions; %" PRIu64
 		" state changes%s", adm_src_entries(adm), adm->src.size, adm_src_evictions(adm),
 		atomic_load(&adm->state_changes), VTY_NEWLINE);
@@ -312,5 +333,6 @@ void adm_vty_init(struct adm *adm)
 	install_element(ADMISSION_NODE, &cfg_adm_retry_cmd);
 	install_element(ADMISSION_NODE, &cfg_adm_oc_validity_cmd);
 	install_element(ADMISSION_NODE, &cfg_adm_sample_cmd);
+	install_element(ADMISSION_NODE, &cfg_adm_cpu_limit_cmd);
 	install_element(ADMISSION_NODE, &cfg_adm_shed_mode_cmd);
 }

@@ -552,6 +552,9 @@ int gw_start(struct gw *gw)
 	}
 	gw->sip_cfg.overload = gw_sip_overload;
 
+	/* Finished calls' transactions stay for 64 x T1 (timer J over UDP): admission counts
+	 * them next to the calls in progress when it corrects its per-call estimate. */
+	adm_set_linger(gw->adm, gw->sip_cfg.sip_t1x64_ms ? gw->sip_cfg.sip_t1x64_ms : 32000);
 	gw->sip = sip_fe_start(gw, &gw->sip_cfg, gw_sip_admit, gw, gw_sip_event, gw);
 	if (!gw->sip)
 		return -EIO;
@@ -566,6 +569,13 @@ int gw_start(struct gw *gw)
 	if (rc < 0 && rc != -ENOTSUP)
 		LOGP(DADM, LOGL_ERROR, "jemalloc sampling not started: %s\n", strerror(-rc));
 	adm_log_ceiling(gw->adm);
+	{
+		clockid_t clk;
+
+		if (!sip_fe_cpu_clock(gw->sip, &clk))
+			adm_cpu_watch(gw->adm, clk);
+		adm_cpu_start(gw->adm);
+	}
 	peer_set_start(gw->peers);
 	osmo_timer_setup(&gw->adm_poll, gw_adm_poll_cb, gw);
 	osmo_timer_schedule(&gw->adm_poll, 1, 0);
@@ -581,6 +591,8 @@ void gw_stop(struct gw *gw)
 	/* release every call towards both sides before the transports go */
 	llist_for_each_entry_safe(call, tmp, &gw->calls, list)
 		osmo_fsm_inst_term(call->fi, OSMO_FSM_TERM_REQUEST, NULL);
+	/* the guard reads the SIP thread's CPU clock: stop it before the thread goes */
+	adm_cpu_stop(gw->adm);
 	if (gw->sip) {
 		sip_fe_stop(gw->sip);
 		gw->sip = NULL;

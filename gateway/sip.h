@@ -1,5 +1,6 @@
 /* sip.h - SIP front end: Sofia-SIP NTA in its own thread, calls by uint32 ref (RFC 3261, 3262, 4028, 7339) */
 #pragma once
+#include <time.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -198,6 +199,8 @@ struct sip_fe *sip_fe_start(void *ctx, const struct sip_fe_cfg *cfg, sip_admit_f
 			    sip_event_fn event_cb, void *priv);
 /* Stop the thread, free all its state (no events are delivered after it returns) */
 void sip_fe_stop(struct sip_fe *fe);
+/* The CPU clock of the SIP thread (for the admission CPU guard). 0 or -errno. */
+int sip_fe_cpu_clock(struct sip_fe *fe, clockid_t *clk);
 
 /* main -> SIP thread commands. 0 or -ENOSPC (command queue full, state-creating commands only),
  * -EINVAL, -ENOMEM. Commands on unknown refs are ignored in the SIP thread.

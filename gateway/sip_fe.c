@@ -652,6 +652,11 @@ fail:
 	return NULL;
 }
 
+int sip_fe_cpu_clock(struct sip_fe *fe, clockid_t *clk)
+{
+	return fe ? -pthread_getcpuclockid(fe->thread, clk) : -EINVAL;
+}
+
 void sip_fe_stop(struct sip_fe *fe)
 {
 	struct sip_cmd c = { .type = SIP_CMD_STOP };

@@ -615,6 +615,147 @@ START_TEST(test_estimate_correction)
 }
 END_TEST
 
+/* Calls that finished within the linger window still hold their transactions: the estimate
+ * divides by them too, so a steady call rate with much lingering memory does not make each
+ * new call look as costly as all the finished ones (which shed a load far below the budget). */
+START_TEST(test_estimate_linger)
+{
+	struct adm *adm = mk_adm();	/* budget 1,000,000, estimate 10,000 */
+	struct adm_ticket t[100];
+
+	memset(t, 0, sizeof(t));
+	adm_set_linger(adm, 5000);
+	ck_assert_uint_eq(adm_lingering_calls(adm), 0);
+	fake_now = 10000000000ULL;			/* t = 10 s */
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(adm_call_charge(adm, &t[i], ADM_CLASS_ORDINARY, 1000), 0);
+	for (int i = 0; i < 60; i++)
+		adm_call_release(adm, &t[i]);		/* 60 finished at t = 10 s */
+	fake_now += 1500000000ULL;			/* t = 11.5 s */
+	for (int i = 60; i < 80; i++)
+		adm_call_release(adm, &t[i]);		/* 20 more at t = 11.5 s */
+	ck_assert_uint_eq(adm_lingering_calls(adm), 80);
+	ck_assert_uint_eq(adm_charged(adm), 20 * 1000);
+	/* 20 calls in progress + 80 lingering measured at 10,000 each: the estimate stays.
+	 * Divided by the 20 calls in progress it would have been 50,000 a call. */
+	for (int i = 0; i < 40; i++)
+		adm_apply_measurement(adm, 100 * 10000);
+	ck_assert_uint_eq(adm_cost_per_call(adm), 10000);
+	ck_assert_uint_eq(adm_used(adm), 1000000);
+	/* t = 15.2 s: the first 60 left the window (released at second 10, window 5 s) */
+	fake_now = 15200000000ULL;
+	ck_assert_uint_eq(adm_lingering_calls(adm), 20);
+	/* t = 17 s: all gone; what is still measured now is charged to the calls in progress */
+	fake_now = 17000000000ULL;
+	ck_assert_uint_eq(adm_lingering_calls(adm), 0);
+	for (int i = 80; i < 100; i++)
+		adm_call_charge(adm, &t[i - 80], ADM_CLASS_ORDINARY, 1000);	/* 40 in progress */
+	adm_apply_measurement(adm, 40 * 20000);
+	ck_assert_uint_eq(adm_cost_per_call(adm), 10000 - 10000 / 8 + 20000 / 8);
+	/* a slot is reused when its second comes round again (64 s later) */
+	fake_now += 64000000000ULL;
+	adm_call_release(adm, &t[80]);
+	ck_assert_uint_eq(adm_lingering_calls(adm), 1);
+	/* no linger window (TCP only): nothing counts */
+	adm_set_linger(adm, 0);
+	ck_assert_uint_eq(adm_lingering_calls(adm), 0);
+	/* windows past the history kept are capped, not wrapped */
+	adm_set_linger(adm, 1000000);
+	ck_assert_uint_eq(adm_lingering_calls(adm), 1);
+	for (int i = 0; i < 100; i++)
+		adm_call_release(adm, &t[i]);
+	adm_free(adm);
+}
+END_TEST
+
+/* Admit n ordinary calls (reservations dropped, so memory never decides); how many passed. */
+static int admit_n(struct adm *adm, int n, enum adm_reason *last)
+{
+	struct adm_refusal why;
+	int ok = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (adm_admit(adm, ADM_CLASS_ORDINARY, NULL, &why) == ADM_ADMIT)
+			ok++;
+		else if (last)
+			*last = why.reason;
+		adm_expire_reservations(adm);
+	}
+	return ok;
+}
+
+/* CPU guard: the allowed rate is cut in proportion once the smoothed occupancy passes the
+ * limit, emergency calls pass over it, it rises again below the limit and is lifted once
+ * it no longer binds; cpu-limit 0 turns it off. */
+START_TEST(test_cpu_guard)
+{
+	struct adm *adm = mk_adm();
+	struct adm_refusal why;
+	enum adm_reason last = ADM_R_NONE;
+	const uint64_t tick = 100000000ULL;	/* 100 ms */
+	int ok;
+
+	ck_assert_uint_eq(adm_get_cfg(adm)->cpu_limit_pct, 90);
+	/* 1,000 calls a second at 100 % CPU: the EWMA reads 50, 75, 87.5, then 93.75 > 90 */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(admit_n(adm, 100, NULL), 100);
+		adm_cpu_apply(adm, 100, tick);
+		ck_assert_uint_eq(adm_cpu_limit_cps(adm), 0);
+		fake_now += tick;
+	}
+	ck_assert_uint_eq(adm_cpu_occupancy(adm), 88);
+	ck_assert_int_eq(admit_n(adm, 100, NULL), 100);
+	adm_cpu_apply(adm, 100, tick);
+	ck_assert_uint_eq(adm_cpu_occupancy(adm), 94);
+	ck_assert_uint_eq(adm_cpu_limit_cps(adm), 960);		/* 1,000 x 90 / 93.75 */
+	/* at one instant: the burst of a tenth of a second (96) and one more pass */
+	fake_now += 10 * tick;
+	ok = admit_n(adm, 200, &last);
+	ck_assert_int_eq(ok, 97);
+	ck_assert_int_eq(last, ADM_R_CPU);
+	ck_assert_uint_eq(adm_count(adm, ADM_CLASS_ORDINARY, ADM_REFUSE, ADM_R_CPU), 103);
+	/* a refusal asks for at least half the load off (RFC 7339 loss), ISUP ACL 1 */
+	ck_assert_int_eq(adm_admit(adm, ADM_CLASS_PRIORITY, NULL, &why), ADM_REFUSE);
+	ck_assert_int_eq(why.reason, ADM_R_CPU);
+	ck_assert_uint_ge(why.oc.oc, 50);
+	ck_assert_uint_eq(why.isup_acl, 1);
+	/* emergency calls pass, counted as admitted over a limit */
+	ck_assert_int_eq(adm_admit(adm, ADM_CLASS_EMERGENCY, NULL, &why), ADM_ADMIT);
+	ck_assert_uint_eq(adm_count(adm, ADM_CLASS_EMERGENCY, ADM_ADMIT, ADM_R_NONE), 1);
+	adm_expire_reservations(adm);
+	/* still over: the cut never raises the rate, even though 970 a second were admitted */
+	adm_cpu_apply(adm, 100, tick);
+	ck_assert_uint_le(adm_cpu_limit_cps(adm), 960);
+	/* below the limit: +5 % and one an interval */
+	{
+		unsigned int before = adm_cpu_limit_cps(adm);
+
+		fake_now += tick;
+		ck_assert_int_eq(admit_n(adm, 80, NULL), 80);	/* 800 a second, within the burst */
+		adm_cpu_apply(adm, 50, tick);			/* EWMA ~73 */
+		ck_assert_uint_eq(adm_cpu_limit_cps(adm), (unsigned int)(before * 1.05 + 1 + 0.5));
+	}
+	/* the load went away: the limit is lifted once it is twice what was admitted */
+	for (int i = 0; i < 5 && adm_cpu_limit_cps(adm); i++)
+		adm_cpu_apply(adm, 5, tick);
+	ck_assert_uint_eq(adm_cpu_limit_cps(adm), 0);
+	fake_now += 10 * tick;
+	ck_assert_int_eq(admit_n(adm, 500, NULL), 500);
+	/* off: saturation changes nothing */
+	{
+		struct adm_cfg cfg = *adm_get_cfg(adm);
+
+		cfg.cpu_limit_pct = 0;
+		ck_assert_int_eq(adm_configure(adm, &cfg), 0);
+	}
+	for (int i = 0; i < 10; i++)
+		adm_cpu_apply(adm, 100, tick);
+	ck_assert_uint_eq(adm_cpu_limit_cps(adm), 0);
+	ck_assert_int_eq(admit_n(adm, 500, NULL), 500);
+	adm_free(adm);
+}
+END_TEST
+
 #ifdef HAVE_JEMALLOC
 START_TEST(test_jemalloc_sampling)
 {
@@ -681,6 +822,7 @@ static const char adm_config[] =
 	" retry-after 10 60\n"
 	" oc-validity 1500\n"
 	" sample-interval 500\n"
+	" cpu-limit 85\n"
 	" shed-mode emergency forward\n"
 	" shed-mode priority redirect\n"
 	" shed-mode ordinary reject\n";
@@ -720,6 +862,7 @@ START_TEST(test_vty_roundtrip)
 	ck_assert_uint_eq(c->shed_pct, 70);
 	ck_assert_uint_eq(c->rate_source_burst, 100);
 	ck_assert_uint_eq(c->call_cost_estimate, 24576);
+	ck_assert_uint_eq(c->cpu_limit_pct, 85);
 	ck_assert_int_eq(c->shed_mode[ADM_CLASS_EMERGENCY], ADM_SHED_FORWARD);
 	ck_assert_uint_eq(adm_call_ceiling(adm), (2ULL << 30) / 24576);
 
@@ -852,6 +995,8 @@ int main(void)
 	tcase_add_test(tc, test_two_threads);
 	tcase_add_test(tc, test_parse_bytes);
 	tcase_add_test(tc, test_estimate_correction);
+	tcase_add_test(tc, test_estimate_linger);
+	tcase_add_test(tc, test_cpu_guard);
 #ifdef HAVE_JEMALLOC
 	tcase_add_test(tc, test_jemalloc_sampling);
 #else

@@ -203,6 +203,11 @@ void sip_fe_stop(struct sip_fe *fe)
 {
 }
 
+int sip_fe_cpu_clock(struct sip_fe *fe, clockid_t *clk)
+{
+	return -ENOTSUP;
+}
+
 int sip_fe_respond(struct sip_fe *fe, uint32_t call_ref, int status, const char *reason, const char *sdp,
 		   int q850_cause)
 {
