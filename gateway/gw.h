@@ -34,7 +34,7 @@ struct sip_call_info;
 #define GW_MAX_PEERS	16	/* peer sites */
 #define GW_MAX_PROBES	64	/* OPTIONS probes outstanding (a power of two) */
 
-#define GW_MAX_AS	8	/* M3UA application servers (M3UA_VTY_MAX_AS) */
+#define GW_MAX_AS	32	/* M3UA application servers (M3UA_VTY_MAX_AS) */
 #define GW_MAX_DESTS	32	/* destination -> AS lines */
 
 /* Which AS carries the traffic for a DPC ("destination PC as NAME"); others use the first AS. */

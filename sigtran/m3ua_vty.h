@@ -5,7 +5,7 @@ struct m3ua_as;
 struct m3ua_asp;
 
 #define M3UA_VTY_MAX_ASP	32	/* asp nodes in one config */
-#define M3UA_VTY_MAX_AS		8	/* as nodes in one config */
+#define M3UA_VTY_MAX_AS		32	/* as nodes in one config: one per switch or SG */
 
 /* Install the nodes and commands; ASPs and ASs made by the config live under ctx. */
 void m3ua_vty_init(void *ctx);

@@ -149,6 +149,43 @@ START_TEST(test_config_roundtrip_and_show)
 }
 END_TEST
 
+/* One AS per switch behind the gateway: M3UA_VTY_MAX_AS (32) are taken, the next is refused,
+ * and the names, routing contexts and order survive. */
+START_TEST(test_as_limit)
+{
+	char in[] = "/tmp/test_m3ua_vty_inXXXXXX";
+	char *text = calloc(1, 65536);
+	size_t len = 0;
+	int fd;
+
+	for (int i = 0; i <= M3UA_VTY_MAX_AS; i++)
+		len += snprintf(text + len, 65536 - len, "asp sg%d\n transport tcp\n remote-ip 127.0.0.1\n"
+				" remote-port %d\nas pstn%d\n routing-context %d\n asp sg%d\n",
+				i, 3000 + i, i, i + 1, i);
+	fd = mkstemp(in);
+	ck_assert_int_eq(write(fd, text, len), (int)len);
+	close(fd);
+	/* the 33rd AS is refused: the file does not read cleanly */
+	ck_assert_int_ne(vty_read_config_file(in, NULL), 0);
+	unlink(in);
+	free(text);
+	ck_assert_uint_eq(M3UA_VTY_MAX_AS, 32);
+	for (int i = 0; i < M3UA_VTY_MAX_AS; i++) {
+		char name[16];
+		struct m3ua_as *as;
+
+		snprintf(name, sizeof(name), "pstn%d", i);
+		as = m3ua_vty_as_find(name);
+		ck_assert_ptr_nonnull(as);
+		ck_assert_ptr_eq(m3ua_vty_as(i), as);
+		ck_assert_uint_eq(m3ua_as_cfg(as)->rc, i + 1);
+	}
+	ck_assert_ptr_null(m3ua_vty_as_find("pstn32"));
+	ck_assert_ptr_null(m3ua_vty_as(M3UA_VTY_MAX_AS));
+	m3ua_vty_free_all();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("m3ua_vty");
@@ -163,6 +200,7 @@ int main(void)
 	vty_init(&app_info);
 	m3ua_vty_init(ctx);
 	tcase_add_test(tc, test_config_roundtrip_and_show);
+	tcase_add_test(tc, test_as_limit);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
