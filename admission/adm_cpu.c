@@ -16,6 +16,8 @@
 #define ADM_CPU_RAISE 0.05
 /* Never below this many new calls a second: the guard thins traffic, it does not stop it. */
 #define ADM_CPU_FLOOR_CPS 10.0
+/* The guard engages only while at least this many new calls a second are admitted. */
+#define ADM_CPU_ENGAGE_CPS 50.0
 /* The limit is lifted once it is this many times what was admitted and the CPU has room. */
 #define ADM_CPU_LIFT 2.0
 
@@ -51,7 +53,7 @@ static void adm_cpu_set_rate(struct adm *adm, double cps)
 void adm_cpu_apply(struct adm *adm, unsigned int occ_pct, uint64_t dt_ns)
 {
 	uint64_t admitted = admitted_non_emergency(adm);
-	double rate, limit_pct = adm->cfg.cpu_limit_pct, next;
+	double rate, limit_pct = adm->cfg.cpu_limit_pct, next, carry;
 
 	rate = dt_ns ? (double)(admitted - adm->cpu.last_admitted) * 1e9 / (double)dt_ns : 0;
 	adm->cpu.last_admitted = admitted;
@@ -63,11 +65,18 @@ void adm_cpu_apply(struct adm *adm, unsigned int occ_pct, uint64_t dt_ns)
 		adm->cpu.limit = 0;
 		return;
 	}
+	/* What the CPU would carry at the limit, if calls cost what they cost in this interval. */
+	carry = adm->cpu.occ > 0 ? rate * limit_pct / adm->cpu.occ : 0;
 	next = adm->cpu.limit;
 	if (adm->cpu.occ > limit_pct) {
+		/* Busy with few new calls (start-up, a burst of releases, management): limiting
+		 * calls would not free the CPU, and a limit set now would throttle the first calls
+		 * that come. Engage only while calls are what the CPU is doing. */
+		if (adm->cpu.limit == 0 && rate < ADM_CPU_ENGAGE_CPS)
+			return;
 		/* Cut in proportion: what was admitted, scaled to the occupancy we want. The
 		 * rate already allowed bounds it, so a burst of refusals cannot raise it. */
-		next = rate * limit_pct / adm->cpu.occ;
+		next = carry;
 		if (adm->cpu.limit > 0 && next > adm->cpu.limit)
 			next = adm->cpu.limit;
 		if (next < ADM_CPU_FLOOR_CPS)
@@ -76,7 +85,12 @@ void adm_cpu_apply(struct adm *adm, unsigned int occ_pct, uint64_t dt_ns)
 			LOGP(DADM, LOGL_NOTICE, "admission: CPU at %.0f %% (limit %u %%): new calls "
 			     "limited to %.0f a second\n", adm->cpu.occ, adm->cfg.cpu_limit_pct, next);
 	} else if (adm->cpu.limit > 0) {
+		/* Room: up by 5 %, or at once to what the CPU would carry, at most doubling. */
 		next = adm->cpu.limit * (1 + ADM_CPU_RAISE) + 1;
+		if (carry > next)
+			next = carry;
+		if (next > 2 * adm->cpu.limit)
+			next = 2 * adm->cpu.limit;
 		if (next > rate * ADM_CPU_LIFT && adm->cpu.occ < limit_pct * 0.9) {
 			LOGP(DADM, LOGL_NOTICE, "admission: CPU at %.0f %%: new-call limit lifted\n",
 			     adm->cpu.occ);

@@ -726,15 +726,34 @@ START_TEST(test_cpu_guard)
 	/* still over: the cut never raises the rate, even though 970 a second were admitted */
 	adm_cpu_apply(adm, 100, tick);
 	ck_assert_uint_le(adm_cpu_limit_cps(adm), 960);
-	/* below the limit: +5 % and one an interval */
-	{
-		unsigned int before = adm_cpu_limit_cps(adm);
-
-		fake_now += tick;
-		ck_assert_int_eq(admit_n(adm, 80, NULL), 80);	/* 800 a second, within the burst */
-		adm_cpu_apply(adm, 50, tick);			/* EWMA ~73 */
-		ck_assert_uint_eq(adm_cpu_limit_cps(adm), (unsigned int)(before * 1.05 + 1 + 0.5));
-	}
+	ck_assert_uint_eq(adm_cpu_limit_cps(adm), 901);	/* 970 x 90 / 96.875 */
+	/* below the limit: straight to what the CPU would carry at the limit (800 admitted at
+	 * an occupancy of 73.4375: 980), as that is more than +5 % and less than double */
+	fake_now += tick;
+	ck_assert_int_eq(admit_n(adm, 80, NULL), 80);	/* 800 a second, within the burst */
+	adm_cpu_apply(adm, 50, tick);
+	ck_assert_uint_eq(adm_cpu_occupancy(adm), 73);
+	ck_assert_uint_eq(adm_cpu_limit_cps(adm), 980);
+	/* nothing admitted and the CPU under 90 % of the limit: the limit is lifted */
+	adm_cpu_apply(adm, 75, tick);				/* EWMA 74.2, under 81 */
+	ck_assert_uint_eq(adm_cpu_limit_cps(adm), 0);
+	/* busy without new calls (start-up, management): no limit is set */
+	for (int i = 0; i < 10; i++)
+		adm_cpu_apply(adm, 100, tick);
+	ck_assert_uint_eq(adm_cpu_occupancy(adm), 100);
+	ck_assert_uint_eq(adm_cpu_limit_cps(adm), 0);
+	/* ... but once calls come at 100 % CPU, it is */
+	ck_assert_int_eq(admit_n(adm, 20, NULL), 20);		/* 200 a second */
+	adm_cpu_apply(adm, 100, tick);
+	ck_assert_uint_eq(adm_cpu_limit_cps(adm), 180);
+	/* over the limit and nothing admitted: never below the floor of 10 a second */
+	adm_cpu_apply(adm, 100, tick);
+	ck_assert_uint_eq(adm_cpu_limit_cps(adm), 10);
+	/* a raise at most doubles: 10 -> 20 even if the CPU would carry far more */
+	fake_now += 10 * tick;
+	ck_assert_int_eq(admit_n(adm, 2, NULL), 2);		/* the burst of one: 1 + 1 */
+	adm_cpu_apply(adm, 0, tick);				/* EWMA 50 */
+	ck_assert_uint_eq(adm_cpu_limit_cps(adm), 20);
 	/* the load went away: the limit is lifted once it is twice what was admitted */
 	for (int i = 0; i < 5 && adm_cpu_limit_cps(adm); i++)
 		adm_cpu_apply(adm, 5, tick);
