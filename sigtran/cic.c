@@ -435,6 +435,13 @@ void cic_owner_lost(struct cic *cic, int cause)
 		ops->lost(owner, cic, cause);
 }
 
+/* A circuit waiting in the paced GRS queue is idle but not yet reset: a call seized on it
+ * would be cleared by its own group's GRS moments later (Q.764 2.10.3.2). */
+static bool grs_queued(const struct cic_group *grp, const struct cic *cic)
+{
+	return grp->grs_next >= 0 && cic->code >= grp->grs_next && cic->code <= grp->grs_last;
+}
+
 /* Hunting: the order in which idle circuits are tried. */
 static struct cic *hunt_scan(struct cic_group *grp, bool *any_unblocked)
 {
@@ -443,7 +450,7 @@ static struct cic *hunt_scan(struct cic_group *grp, bool *any_unblocked)
 
 	if (grp->hunting == CIC_HUNT_LRU) {
 		llist_for_each_entry(cic, &grp->idle_lru, idle_entry) {
-			if (!cic->blk)
+			if (!cic->blk && !grs_queued(grp, cic))
 				return cic;
 		}
 	}
@@ -460,7 +467,8 @@ static struct cic *hunt_scan(struct cic_group *grp, bool *any_unblocked)
 				continue;
 			if (grp->hunting != CIC_HUNT_ODD && grp->hunting != CIC_HUNT_EVEN && pass)
 				continue;
-			if (!cic->blk && cic->fi->state == CIC_ST_IDLE && !cic->owner)
+			if (!cic->blk && cic->fi->state == CIC_ST_IDLE && !cic->owner
+			    && !grs_queued(grp, cic))
 				return cic;
 		}
 	}

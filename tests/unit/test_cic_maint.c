@@ -153,6 +153,51 @@ START_TEST(test_paced_grs)
 }
 END_TEST
 
+/* Hunting skips circuits still queued for the paced start-up GRS: a call seized on one would
+ * be cleared by the GRS that reaches it (cause 41) moments later. */
+START_TEST(test_hunt_skips_grs_queue)
+{
+	struct isup_up *up = up_new(OUR_PC);
+	struct cic_group *grp = group_new(up, "big", 1, 100);
+	struct cic *cic = NULL;
+	struct isup_msg *grs;
+	unsigned i;
+
+	ck_assert_int_eq(cic_group_set_grs_outstanding(grp, 1), 0);
+	ck_assert_int_eq(cic_group_set_grs_pacing_ms(grp, 100), 0);
+	isup_up_resume(up, PEER_PC);
+	/* 1-32 wait for their GRA, 33-100 are queued: nothing to hunt */
+	grs = take(ISUP_MSGT_GRS, 1);
+	ck_assert_uint_eq(grs->rs.range, 31);
+	ck_assert_uint_eq(cic_group_grs_queued(grp), 68);
+	ck_assert_int_eq(cic_hunt(grp, &user.owner, &cic), -EBUSY);
+	/* GRA for 1-32: those 32 and only those can be seized */
+	inject(up, isup_msg_gra(ctx, 1, 31, 0));
+	for (i = 1; i <= 32; i++) {
+		ck_assert_int_eq(cic_hunt(grp, &user.owner, &cic), 0);
+		ck_assert_uint_eq(cic_code(cic), i);
+	}
+	ck_assert_int_eq(cic_hunt(grp, &user.owner, &cic), -EBUSY);
+	/* the next GRS goes out for 33-64 (not one of the seized circuits) */
+	advance_ms(100);
+	grs = take(ISUP_MSGT_GRS, 33);
+	ck_assert_uint_eq(grs->rs.range, 31);
+	ck_assert_int_eq(cic_hunt(grp, &user.owner, &cic), -EBUSY);
+	inject(up, isup_msg_gra(ctx, 33, 31, 0));
+	ck_assert_int_eq(cic_hunt(grp, &user.owner, &cic), 0);
+	ck_assert_uint_eq(cic_code(cic), 33);
+	ck_assert_uint_eq(cic_group_grs_queued(grp), 36);
+	/* LRU hunting skips the queue too */
+	cic_group_set_hunting(grp, CIC_HUNT_LRU);
+	for (i = 34; i <= 64; i++) {
+		ck_assert_int_eq(cic_hunt(grp, &user.owner, &cic), 0);
+		ck_assert_uint_le(cic_code(cic), 64);
+	}
+	ck_assert_int_eq(cic_hunt(grp, &user.owner, &cic), -EBUSY);
+	isup_up_free(up);
+}
+END_TEST
+
 START_TEST(test_grs_t22_t23)
 {
 	struct isup_up *up = up_new(OUR_PC);
@@ -415,6 +460,7 @@ int main(void)
 	tcase_add_test(tc, test_rsc_from_peer);
 	tcase_add_test(tc, test_grs_from_peer);
 	tcase_add_test(tc, test_paced_grs);
+	tcase_add_test(tc, test_hunt_skips_grs_queue);
 	tcase_add_test(tc, test_grs_t22_t23);
 	tcase_add_test(tc, test_blo_ubl_both_ways);
 	tcase_add_test(tc, test_cgb_cgu_from_peer);
