@@ -18,7 +18,8 @@ import procs  # noqa: E402
 
 def parse_show_admission(text):
     """`show admission` -> dict: state, budget, shed_mark, full_mark, reserve, used, charged,
-    unattributed, measured, baseline, samples, cost, ceiling, and class -> {calls, bytes,
+    unattributed, measured, baseline, samples, cost, ceiling, cpu_occ, cpu_limit_pct,
+    cpu_limit_cps (0: the CPU guard is not limiting), and class -> {calls, bytes,
     shed_mode, <counter>: n}."""
     d = {"class": {}}
     m = re.search(r"Admission: state (\S+)", text)
@@ -33,6 +34,10 @@ def parse_show_admission(text):
     d["measured"], d["baseline"], d["samples"] = map(int, m.groups()) if m else (None, None, 0)
     m = re.search(r"cost per call (\d+) bytes .*implied ceiling (\d+) calls", text)
     d["cost"], d["ceiling"] = int(m.group(1)), int(m.group(2))
+    m = re.search(r"cpu: occupancy (\d+) % \(limit (\d+) %\), (?:new calls limited to (\d+) a "
+                  r"second|not limiting)", text)
+    d["cpu_occ"], d["cpu_limit_pct"] = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+    d["cpu_limit_cps"] = int(m.group(3)) if m and m.group(3) else 0
     for m in re.finditer(r"^ (emergency|priority|ordinary)\s*: (\d+) calls, (\d+) bytes, "
                          r"shed-mode (\S+)\s*\n\s+(.*)$", text, re.M):
         c = {"calls": int(m.group(2)), "bytes": int(m.group(3)), "shed_mode": m.group(4)}
