@@ -253,7 +253,7 @@ static int attempt_isup_route(struct call *call, const struct route *rt)
 	call->called = num;
 
 	esup_try(call, rt);
-	rc = cic_hunt(grp, call, &call->cic);
+	rc = cic_hunt_call(grp, call, call->cls == ADM_CLASS_EMERGENCY, &call->cic);
 	switch (rc) {
 	case 0:
 		esup_route_seen(call, rt, true);

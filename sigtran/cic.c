@@ -72,6 +72,7 @@ static const struct rate_ctr_desc cic_group_ctr_desc[] = {
 	[CIC_CTR_UNEXPECTED] = { "msg:unexpected", "messages unexpected in the circuit's state" },
 	[CIC_CTR_MALFORMED] = { "msg:malformed", "malformed or unrecognised messages" },
 	[CIC_CTR_TX_FAILED] = { "tx:failed", "messages the MTP refused" },
+	[CIC_CTR_HUNT_RESERVED] = { "hunt:reserved", "calls given no circuit: the rest is kept for emergency calls" },
 	[CIC_CTR_GPROC_FULL] = { "gproc:full", "group procedures refused: table full" },
 };
 
@@ -376,6 +377,19 @@ int cic_group_set_grs_outstanding(struct cic_group *grp, unsigned max)
 	return 0;
 }
 
+int cic_group_set_emergency_reserve(struct cic_group *grp, unsigned n)
+{
+	if (n > 4095)
+		return -EINVAL;
+	grp->emergency_reserve = n;
+	return 0;
+}
+
+unsigned cic_group_emergency_reserve(const struct cic_group *grp)
+{
+	return grp->emergency_reserve;
+}
+
 int cic_group_set_grs_pacing_ms(struct cic_group *grp, unsigned ms)
 {
 	if (ms < 1 || ms > 60000)
@@ -442,17 +456,24 @@ static bool grs_queued(const struct cic_group *grp, const struct cic *cic)
 	return grp->grs_next >= 0 && cic->code >= grp->grs_next && cic->code <= grp->grs_last;
 }
 
-/* Hunting: the order in which idle circuits are tried. */
-static struct cic *hunt_scan(struct cic_group *grp, bool *any_unblocked)
+/* Hunting: the order in which idle circuits are tried. The first circuit in that order, if
+ * at least `need` could be seized (need > 1 keeps the rest for emergency calls). */
+static struct cic *hunt_scan(struct cic_group *grp, bool *any_unblocked, unsigned need)
 {
-	unsigned pass, i, n = grp->n;
-	struct cic *cic;
+	unsigned pass, i, n = grp->n, found = 0;
+	struct cic *cic, *first = NULL;
 
 	if (grp->hunting == CIC_HUNT_LRU) {
 		llist_for_each_entry(cic, &grp->idle_lru, idle_entry) {
-			if (!cic->blk && !grs_queued(grp, cic))
-				return cic;
+			if (cic->blk || grs_queued(grp, cic))
+				continue;
+			if (!first)
+				first = cic;
+			if (++found >= need)
+				return first;
 		}
+		found = 0;
+		first = NULL;
 	}
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < n; i++) {
@@ -467,22 +488,33 @@ static struct cic *hunt_scan(struct cic_group *grp, bool *any_unblocked)
 				continue;
 			if (grp->hunting != CIC_HUNT_ODD && grp->hunting != CIC_HUNT_EVEN && pass)
 				continue;
-			if (!cic->blk && cic->fi->state == CIC_ST_IDLE && !cic->owner
-			    && !grs_queued(grp, cic))
-				return cic;
+			if (cic->blk || cic->fi->state != CIC_ST_IDLE || cic->owner
+			    || grs_queued(grp, cic))
+				continue;
+			if (!first)
+				first = cic;
+			if (++found >= need)
+				return first;
 		}
 	}
+	if (first)
+		rate_ctr_inc2(grp->ctrs, CIC_CTR_HUNT_RESERVED);
 	return NULL;
 }
 
 int cic_hunt(struct cic_group *grp, void *owner, struct cic **out)
+{
+	return cic_hunt_call(grp, owner, true, out);
+}
+
+int cic_hunt_call(struct cic_group *grp, void *owner, bool emergency, struct cic **out)
 {
 	bool any_unblocked = false;
 	struct cic *cic;
 
 	if (!grp->dpce || grp->dpce->paused)
 		return -ENETUNREACH;
-	cic = hunt_scan(grp, &any_unblocked);
+	cic = hunt_scan(grp, &any_unblocked, emergency ? 1 : grp->emergency_reserve + 1);
 	if (!cic)
 		return any_unblocked ? -EBUSY : -EACCES;
 	osmo_fsm_inst_dispatch(cic->fi, CIC_EV_SEIZE, owner);

@@ -68,6 +68,7 @@ enum cic_group_ctr {
 	CIC_CTR_MALFORMED,
 	CIC_CTR_TX_FAILED,
 	CIC_CTR_GPROC_FULL,
+	CIC_CTR_HUNT_RESERVED,
 };
 
 /* Call control above the circuits (the gateway call FSM). */
@@ -94,6 +95,10 @@ void cic_group_set_hunting(struct cic_group *grp, enum cic_hunting h);
 void cic_group_set_reset_on_resume(struct cic_group *grp, bool on);
 int cic_group_set_grs_outstanding(struct cic_group *grp, unsigned max);	/* 1..CIC_GPROC_MAX */
 int cic_group_set_grs_pacing_ms(struct cic_group *grp, unsigned ms);		/* 1..60000 */
+/* Circuits kept for emergency calls (trunk reservation, E.412): a call that is not one is
+ * given no circuit while this many or fewer could still be seized. 0..4095. */
+int cic_group_set_emergency_reserve(struct cic_group *grp, unsigned n);
+unsigned cic_group_emergency_reserve(const struct cic_group *grp);
 /* Configured local maintenance block, applied at start and kept across rebuilds. */
 int cic_group_cfg_block(struct cic_group *grp, uint16_t code, bool blocked);	/* -ERANGE outside the range */
 struct osmo_tdef *cic_group_tdefs(struct cic_group *grp);	/* T1, T5, T12..T23 in seconds */
@@ -109,7 +114,10 @@ unsigned cic_group_grs_queued(const struct cic_group *grp);		/* circuits still t
 struct cic *cic_lookup(struct isup_up *up, uint32_t dpc, uint16_t code);
 
 /* Outgoing calls */
-int cic_hunt(struct cic_group *grp, void *owner, struct cic **out);	/* -EBUSY no idle circuit, -ENETUNREACH DPC paused (MTP-PAUSE), -EACCES all blocked */
+int cic_hunt(struct cic_group *grp, void *owner, struct cic **out);
+/* The same for a call of a class: a call that is not an emergency call is refused (-EBUSY,
+ * counted hunt:reserved) when it would take one of the group's emergency-reserve circuits. */
+int cic_hunt_call(struct cic_group *grp, void *owner, bool emergency, struct cic **out);	/* -EBUSY no idle circuit, -ENETUNREACH DPC paused (MTP-PAUSE), -EACCES all blocked */
 int cic_send(struct cic *cic, struct isup_msg *msg);			/* sets msg->cic, encodes + MTP-TRANSFER; -ENOTCONN, -ENOSPC, -EINVAL */
 void cic_release(struct cic *cic, int cause);	/* owner gives the circuit back: REL, IDLE on RLC (T1/T5 run); owner cleared at once */
 void cic_release_complete(struct cic *cic);	/* owner got REL from the peer: send RLC, circuit IDLE */

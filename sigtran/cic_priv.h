@@ -98,6 +98,7 @@ struct cic_group {
 	bool in_doubt;			/* circuit states unknown: GRS on the next resume */
 	unsigned grs_outstanding_max;
 	unsigned grs_pacing_ms;
+	unsigned emergency_reserve;	/* circuits only emergency calls may seize */
 	uint32_t cfg_blocked[(CIC_CODE_MAX + 1) / 32];	/* by code */
 	struct osmo_tdef *tdefs;
 	struct cic_dpc *dpce;

@@ -55,6 +55,7 @@ static int config_write_cic_group(struct vty *vty)
 		vty_out(vty, " %sreset-on-resume%s", grp->reset_on_resume ? "" : "no ", VTY_NEWLINE);
 		vty_out(vty, " grs-outstanding %u%s", grp->grs_outstanding_max, VTY_NEWLINE);
 		vty_out(vty, " grs-pacing %u%s", grp->grs_pacing_ms, VTY_NEWLINE);
+		vty_out(vty, " emergency-reserve %u%s", grp->emergency_reserve, VTY_NEWLINE);
 		osmo_tdef_for_each(t, grp->tdefs) {
 			if (t->val != t->default_val)
 				vty_out(vty, " timer T%d %lu%s", t->T, t->val, VTY_NEWLINE);
@@ -201,6 +202,15 @@ DEFUN(cfg_grp_grs_pacing, cfg_grp_grs_pacing_cmd,
       "Interval between two GRS messages\n" "Milliseconds\n")
 {
 	cic_group_set_grs_pacing_ms(vty->index, atoi(argv[0]));
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_grp_emerg_reserve, cfg_grp_emerg_reserve_cmd,
+      "emergency-reserve <0-4095>",
+      "Circuits kept for emergency calls: other calls get none while this many or fewer could "
+      "be seized\n" "Circuits\n")
+{
+	cic_group_set_emergency_reserve(vty->index, atoi(argv[0]));
 	return CMD_SUCCESS;
 }
 
@@ -357,6 +367,7 @@ void cic_vty_init(struct isup_up *up)
 	install_element(CIC_GROUP_NODE, &cfg_grp_dpc_cmd);
 	install_element(CIC_GROUP_NODE, &cfg_grp_cic_cmd);
 	install_element(CIC_GROUP_NODE, &cfg_grp_hunting_cmd);
+	install_element(CIC_GROUP_NODE, &cfg_grp_emerg_reserve_cmd);
 	install_element(CIC_GROUP_NODE, &cfg_grp_timer_cmd);
 	install_element(CIC_GROUP_NODE, &cfg_grp_reset_on_resume_cmd);
 	install_element(CIC_GROUP_NODE, &cfg_grp_no_reset_on_resume_cmd);

@@ -198,6 +198,37 @@ START_TEST(test_hunt_skips_grs_queue)
 }
 END_TEST
 
+/* Trunk reservation: with emergency-reserve 3, calls that are not emergency calls get no
+ * circuit once only 3 could still be seized (counted hunt:reserved); emergency calls take
+ * those 3; cic_hunt (no class) is not limited. */
+START_TEST(test_emergency_reserve)
+{
+	struct isup_up *up = up_new(OUR_PC);
+	struct cic_group *grp = group_new(up, "g", 1, 10);
+	struct cic *cic = NULL, *c[10];
+	unsigned i;
+
+	isup_up_resume(up, PEER_PC);
+	inject(up, isup_msg_gra(ctx, take(ISUP_MSGT_GRS, 1)->cic, 9, 0));
+	ck_assert_int_eq(cic_group_set_emergency_reserve(grp, 4096), -EINVAL);
+	ck_assert_int_eq(cic_group_set_emergency_reserve(grp, 3), 0);
+	ck_assert_int_eq(cic_block(cic_group_circuit(grp, 9)), 0);	/* 9 usable */
+	for (i = 0; i < 6; i++) {
+		ck_assert_int_eq(cic_hunt_call(grp, &user.owner, false, &c[i]), 0);
+		ck_assert_uint_eq(cic_code(c[i]), i + 1);
+	}
+	ck_assert_int_eq(cic_hunt_call(grp, &user.owner, false, &cic), -EBUSY);
+	ck_assert_uint_eq(ctr(grp, CIC_CTR_HUNT_RESERVED), 1);
+	for (i = 6; i < 9; i++) {
+		ck_assert_int_eq(cic_hunt_call(grp, &user.owner, true, &c[i]), 0);
+		ck_assert_uint_eq(cic_code(c[i]), i + 1);
+	}
+	ck_assert_int_eq(cic_hunt_call(grp, &user.owner, true, &cic), -EBUSY);
+	ck_assert_uint_eq(ctr(grp, CIC_CTR_HUNT_RESERVED), 1);	/* none left at all: no reserve */
+	isup_up_free(up);
+}
+END_TEST
+
 START_TEST(test_grs_t22_t23)
 {
 	struct isup_up *up = up_new(OUR_PC);
@@ -461,6 +492,7 @@ int main(void)
 	tcase_add_test(tc, test_grs_from_peer);
 	tcase_add_test(tc, test_paced_grs);
 	tcase_add_test(tc, test_hunt_skips_grs_queue);
+	tcase_add_test(tc, test_emergency_reserve);
 	tcase_add_test(tc, test_grs_t22_t23);
 	tcase_add_test(tc, test_blo_ubl_both_ways);
 	tcase_add_test(tc, test_cgb_cgu_from_peer);

@@ -19,6 +19,7 @@ static const char cfg_text[] =
 	" no reset-on-resume\n"
 	" grs-outstanding 2\n"
 	" grs-pacing 250\n"
+	" emergency-reserve 4\n"
 	" timer T1 30\n"
 	" timer T23 600\n"
 	" block 5\n"
@@ -29,7 +30,8 @@ static const char cfg_text[] =
 	" hunting lru\n"
 	" reset-on-resume\n"
 	" grs-outstanding 4\n"
-	" grs-pacing 100\n";
+	" grs-pacing 100\n"
+	" emergency-reserve 0\n";
 
 static void *vty_ctx;
 static struct vty_app_info vty_info = { .name = "test_cic_vty", .version = "0" };
@@ -89,6 +91,8 @@ START_TEST(test_config_round_trip)
 	ck_assert_uint_eq(cic_group_size(east), 64);
 	ck_assert_uint_eq(cic_group_dpc(west), 300);
 	ck_assert_uint_eq(cic_group_size(west), 32);
+	ck_assert_uint_eq(cic_group_emergency_reserve(east), 4);
+	ck_assert_uint_eq(cic_group_emergency_reserve(west), 0);
 	ck_assert_uint_eq(osmo_tdef_get(cic_group_tdefs(east), 1, OSMO_TDEF_S, -1), 30);
 	ck_assert_uint_eq(osmo_tdef_get(cic_group_tdefs(east), 23, OSMO_TDEF_S, -1), 600);
 	ck_assert_uint_eq(osmo_tdef_get(cic_group_tdefs(east), 5, OSMO_TDEF_S, -1), 300);
