@@ -160,7 +160,9 @@ uint64_t adm_lingering_calls(struct adm *adm);
  * on) and that of each watched thread are read every 100 ms; while either is above
  * cpu-limit, ordinary and priority calls are admitted at a new-call rate cut in proportion
  * (the rate admitted in the last interval x limit / occupancy), raised again by 5 % an
- * interval once below, and lifted when it no longer binds. Emergency calls are exempt.
+ * interval once below (or straight to what the CPU would carry, at most doubling), and lifted
+ * when it no longer binds. The occupancy is smoothed (a new reading weighs 1/4). The guard
+ * engages only while at least 50 new calls a second are admitted. Emergency calls are exempt.
  * Refusing early keeps the queues short: a saturated core would otherwise delay every
  * answer until UDP retransmissions double the load and goodput collapses. */
 #define ADM_CPU_THREADS 4

@@ -10,8 +10,9 @@
 #include "common/log.h"
 #include "admission/adm_internal.h"
 
-/* Weight of a new occupancy reading: 1/2, so a lone busy tick does not cut the rate. */
-#define ADM_CPU_EWMA 0.5
+/* Weight of a new occupancy reading: 1/4, so that bursts of a tenth of a second do not cut
+ * the rate, while saturation is seen within a few hundred ms (two full intervals from 85 %). */
+#define ADM_CPU_EWMA 0.25
 /* Below the limit, the allowed rate grows by this share an interval (1.05^10 = 1.6 a second). */
 #define ADM_CPU_RAISE 0.05
 /* Never below this many new calls a second: the guard thins traffic, it does not stop it. */
