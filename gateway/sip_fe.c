@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
@@ -418,10 +421,56 @@ static void stats_timer_cb(su_root_magic_t *stk, su_timer_t *t, struct sip_call 
 	atomic_store(&stk->fe->ctr[SIP_CTR_MALFORMED], bad);
 }
 
-/* Largest message we take: far above any INVITE with SDP and an ISUP body. Sofia's default is
- * 2 MB, buffered per TCP connection before our callback can even see whether the source is
- * trusted; bigger ones get 413 from NTA. */
-#define SIP_MSG_MAX (64 * 1024)
+/* What one read from a TCP connection may hold. Sofia reads everything waiting on the socket
+ * into one message buffer and splits it afterwards, so NTATAG_MAXSIZE bounds that read, not a
+ * single message: at 64 KB the backlog of a busy trunk (4,000 calls/s over one connection)
+ * was taken for an oversized message, answered 413 and the connection closed, failing every
+ * call on it. The TCP receive buffer is capped below it (SIP_TCP_RCVBUF, inherited by the
+ * accepted connections), so a backlog can never reach it and the kernel pushes back on the
+ * sender instead; a single message over it still gets 413. Sofia's own default is 2 MB per
+ * connection, held before our callback can see whether the source is trusted. */
+#define SIP_MSG_MAX (512 * 1024)
+/* SO_RCVBUF of the TCP listeners (the kernel doubles it for its bookkeeping). */
+#define SIP_TCP_RCVBUF (128 * 1024)
+
+/* The listening socket Sofia opened for host:port over TCP, found among our descriptors (tport
+ * has no public accessor): its receive buffer is what the accepted connections inherit. */
+static int tcp_listener_cap_rcvbuf(const char *host, unsigned port)
+{
+	struct sockaddr_in want = { .sin_family = AF_INET, .sin_port = htons(port) };
+	DIR *d;
+	struct dirent *e;
+	int found = -ENOENT;
+
+	if (inet_pton(AF_INET, host, &want.sin_addr) != 1)
+		return -EINVAL;
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		struct sockaddr_in sa;
+		socklen_t len = sizeof(sa);
+		int fd = atoi(e->d_name), type = 0, acc = 0, v = SIP_TCP_RCVBUF;
+		socklen_t ol = sizeof(type), al = sizeof(acc);
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &ol) || type != SOCK_STREAM)
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &al) || !acc)
+			continue;
+		if (getsockname(fd, (struct sockaddr *)&sa, &len) || sa.sin_family != AF_INET
+		    || sa.sin_port != want.sin_port
+		    || (want.sin_addr.s_addr != INADDR_ANY && sa.sin_addr.s_addr != want.sin_addr.s_addr))
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)))
+			found = -errno;
+		else
+			found = 0;
+	}
+	closedir(d);
+	return found;
+}
 
 static int listen_add(struct sip_stack *stk, const struct sip_listen *l, bool first)
 {
@@ -520,14 +569,19 @@ static void sip_thread_run(struct sip_fe *fe)
 	}
 	su_root_threading(stk->root, 0);
 	for (i = 0; i < fe->cfg.num_listen; i++) {
-		rc = listen_add(stk, &fe->cfg.listen[i], i == 0);
+		const struct sip_listen *l = &fe->cfg.listen[i];
+
+		rc = listen_add(stk, l, i == 0);
 		if (rc < 0) {
-			LOGP(DSIP, LOGL_ERROR, "cannot listen on %s:%u\n", fe->cfg.listen[i].host,
-			     fe->cfg.listen[i].port);
+			LOGP(DSIP, LOGL_ERROR, "cannot listen on %s:%u\n", l->host, l->port);
 			stack_free(stk);
 			started(fe, rc);
 			return;
 		}
+		if (l->tp == SIP_TP_TCP && (rc = tcp_listener_cap_rcvbuf(l->host, l->port)) < 0)
+			LOGP(DSIP, LOGL_ERROR, "TCP %s:%u: receive buffer not capped (%s): a backlog over "
+			     "%u KB would close the connection\n", l->host, l->port, strerror(-rc),
+			     SIP_MSG_MAX / 1024);
 	}
 	stk->stats_timer = su_timer_create(su_root_task(stk->root), 500);
 	stk->overflow_timer = su_timer_create(su_root_task(stk->root), 10);

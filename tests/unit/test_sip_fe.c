@@ -656,9 +656,80 @@ START_TEST(test_stop_in_flight)
 }
 END_TEST
 
-/* A huge message over TCP is refused (413 or the connection closed) before it reaches us: Sofia
- * would otherwise buffer up to 2 MB per connection, for untrusted sources too (trust is judged on
- * the parsed message) */
+/* A huge message over TCP (over 512 KB) is refused (413 or the connection closed) before it
+ * reaches us: Sofia would otherwise buffer up to 2 MB per connection, for untrusted sources too
+ * (trust is judged on the parsed message) */
+/* A busy trunk writes many requests at once: 300 OPTIONS (about 90 KB) in one write over one
+ * TCP connection are all answered. Sofia reads whatever waits on the socket into one buffer, so
+ * a backlog over its size limit used to be taken for an oversized message (413, connection
+ * closed). */
+START_TEST(test_tcp_pipelined_backlog)
+{
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	struct seen s = {};
+	struct sip_fe_cfg cfg;
+	struct sip_fe *fe;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(FE_PORT) };
+	const unsigned N = 300;
+	size_t cap = N * 400, n = 0, off, got = 0;
+	char *msg, *resp;
+	unsigned ok = 0, i, spins;
+	int fd;
+
+	sip_fe_cfg_defaults(&cfg);
+	cfg.listen[0].port = FE_PORT;
+	cfg.listen[1] = (struct sip_listen){ .tp = SIP_TP_TCP, .host = "127.0.0.1", .port = FE_PORT };
+	cfg.num_listen = 2;
+	cfg.max_dialogs = 16;
+	cfg.event_reserve = 64;
+	fe = sip_fe_start(ctx, &cfg, admit, &s, event_cb, &s);
+	ck_assert_ptr_nonnull(fe);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	msg = malloc(cap);
+	resp = malloc(256 * 1024);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(resp);
+	for (i = 0; i < N; i++)
+		n += snprintf(msg + n, cap - n, "OPTIONS sip:127.0.0.1:25060 SIP/2.0\r\n"
+			      "Via: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bKpl%u\r\n"
+			      "From: <sip:p@127.0.0.1>;tag=p%u\r\nTo: <sip:127.0.0.1>\r\n"
+			      "Call-ID: pipelined-%u@test\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+			      "Subject: %0120u\r\nContent-Length: 0\r\n\r\n", i, i, i, i);
+	ck_assert_uint_gt(n, 64 * 1024);
+	for (off = 0; off < n;) {
+		ssize_t w = send(fd, msg + off, n - off, MSG_NOSIGNAL);
+
+		ck_assert_int_gt(w, 0);
+		off += w;
+	}
+	free(msg);
+	for (spins = 0; spins < 500 && ok < N; spins++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char *q;
+
+		if (poll(&p, 1, 10) == 1) {
+			ssize_t r = recv(fd, resp + got, 256 * 1024 - 1 - got, 0);
+
+			ck_assert_msg(r > 0, "connection closed after %u answers", ok);
+			got += r;
+			resp[got] = '\0';
+			for (ok = 0, q = resp; (q = strstr(q, "SIP/2.0 200")); q++)
+				ok++;
+			ck_assert_msg(!strstr(resp, "SIP/2.0 413"), "413 for a pipelined backlog");
+		}
+	}
+	ck_assert_uint_eq(ok, N);
+	free(resp);
+	close(fd);
+	sip_fe_stop(fe);
+	ck_assert_int_eq(talloc_total_blocks(ctx), 1);
+	talloc_free(ctx);
+}
+END_TEST
+
 START_TEST(test_tcp_too_large)
 {
 	void *ctx = talloc_named_const(NULL, 0, "test");
@@ -666,7 +737,7 @@ START_TEST(test_tcp_too_large)
 	struct sip_fe_cfg cfg;
 	struct sip_fe *fe;
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(FE_PORT) };
-	size_t big = 100 * 1024, n, off;
+	size_t big = 600 * 1024, n, off;
 	char *msg, resp[4096];
 	int fd;
 
@@ -877,6 +948,7 @@ int main(void)
 	tcase_add_test(tc, test_mclass_once);
 	tcase_add_test(tc, test_stop_in_flight);
 	tcase_add_test(tc, test_tcp_too_large);
+	tcase_add_test(tc, test_tcp_pipelined_backlog);
 	tcase_add_test(tc, test_sos_urn);
 	tcase_add_test(tc, test_queue_full_cancel_goes);
 	suite_add_tcase(s, tc);
