@@ -20,7 +20,9 @@ GW = os.environ.get("BENCH_GW") or os.path.join(lib.TOP, "gateway", "sipisup-gw"
 SIM = os.environ.get("BENCH_PSTN_SIM") or os.path.join(lib.TOP, "tools", "pstn-sim", "pstn-sim")
 TEMPLATE = os.path.join(lib.HERE, "gateway.cfg.tmpl")
 CICS_PER_SIM = 4000           # pstn-sim terminates at most 4096 circuits (12-bit CIC)
-GW_PC, SIM_PC = "0.2.1", "0.2.2"
+MAX_SIMS = 32                 # the gateway takes 32 AS (one per switch)
+EMERGENCY_CICS = 200          # circuits of each group kept for emergency calls (5 %)
+GW_PC = "0.2.1"
 EMERGENCY = "112"
 ALLOC_RE = re.compile(r"jemalloc: measured (\d+) bytes above baseline (\d+)")
 
@@ -35,19 +37,41 @@ def missing():
     return None
 
 
-def render_config(sip_port, vty_port, sim, budget_mb, rate_global):
-    """The gateway config from bench/gateway.cfg.tmpl."""
+def sim_pc(i):
+    """Point code of the i-th pstn-sim (ITU 3-8-3)."""
+    return f"1.{10 + i}.2"
+
+
+def held_prefix(i):
+    """Called-number prefix routed to the i-th pstn-sim."""
+    return f"4{i:02d}"
+
+
+def render_config(sip_port, vty_port, sims, budget_mb, rate_global):
+    """The gateway config from bench/gateway.cfg.tmpl: per pstn-sim an ASP, an AS, a circuit
+    group, a route by prefix and a destination line."""
     with open(TEMPLATE) as f:
         tmpl = f.read()
-    return tmpl.format(sip_port=sip_port, vty_port=vty_port, gw_pc=GW_PC, sim_port=sim["port"],
-                       sim_pc=sim["pc"], cic_last=CICS_PER_SIM, budget_mb=budget_mb,
-                       rate_global=rate_global, emergency=EMERGENCY)
+    links, routes, dests = [], [], []
+    for i, s in enumerate(sims):
+        links.append(f"asp sg{i}\n transport tcp\n remote-ip 127.0.0.1\n remote-port {s['port']}\n"
+                     f" send-queue 4096\n!\n"
+                     f"as pstn{i}\n traffic-mode override\n routing-context {i + 1}\n asp sg{i}\n!\n"
+                     f"circuit-group pstn{i}\n dpc {s['pc']}\n cic 1 {CICS_PER_SIM}\n"
+                     f" hunting ascending\n emergency-reserve {EMERGENCY_CICS}\n"
+                     f" grs-pacing 5\n grs-outstanding 16\n!\n")
+        routes.append(f"route {held_prefix(i)}\n name pstn-{held_prefix(i)}\n"
+                      f" isup dpc {s['pc']} circuit-group pstn{i}\n nai default subscriber\n")
+        dests.append(f" destination {s['pc']} as pstn{i}\n")
+    return tmpl.format(sip_port=sip_port, vty_port=vty_port, gw_pc=GW_PC, sim_pc=sims[0]["pc"],
+                       links="".join(links), routes="".join(routes), dests="".join(dests),
+                       budget_mb=budget_mb, rate_global=rate_global, emergency=EMERGENCY)
 
 
 class GatewayTarget:
     name = "gateway"
 
-    def __init__(self, workdir, budget_mb=1024, rate_global=0):
+    def __init__(self, workdir, budget_mb=1024, rate_global=0, sims=1):
         self.workdir = os.path.join(workdir, "gateway")
         os.makedirs(self.workdir, exist_ok=True)
         two = lib.cpu_count() >= 2
@@ -55,6 +79,7 @@ class GatewayTarget:
         self.sipp_cores = [0] if two else None
         self.budget_mb = budget_mb
         self.rate_global = rate_global
+        self.n_sims = sims
         self.sims = []
         self.element = None
         self.address = None
@@ -74,21 +99,21 @@ class GatewayTarget:
 
     def _start(self, transport):
         self.sims = []
-        for i in range(1):
+        for i in range(self.n_sims):
             port = lib.free_port()
             cmd = lib.pin(self.sipp_cores) + [
                 SIM, "--listen", "127.0.0.1", "--port", str(port), "--local-pc",
-                SIM_PC, "--remote-pc", GW_PC, "--routing-context", "1",
+                sim_pc(i), "--remote-pc", GW_PC, "--routing-context", str(i + 1),
                 "--cics", f"1-{CICS_PER_SIM}", "--rule", "default:answer:0", "--log-level", "7"]
             proc = lib.start(cmd, os.path.join(self.workdir, f"pstn-sim-{i}-{port}.log"))
-            self.sims.append({"proc": proc, "port": port, "pc": SIM_PC, "cmd": cmd})
+            self.sims.append({"proc": proc, "port": port, "pc": sim_pc(i), "cmd": cmd})
         for s in self.sims:
             lib.procs.wait_port("127.0.0.1", s["port"], proc=s["proc"])
         sip_port = lib.free_port()
         self.vty_port = lib.free_port()
         cfg = os.path.join(self.workdir, f"gw-{sip_port}.cfg")
         with open(cfg, "w") as f:
-            f.write(render_config(sip_port, self.vty_port, self.sims[0], self.budget_mb,
+            f.write(render_config(sip_port, self.vty_port, self.sims, self.budget_mb,
                                   self.rate_global))
         cmd = lib.pin(self.element_cores) + [GW, "-c", cfg]
         proc = lib.start(cmd, os.path.join(self.workdir, f"gw-{sip_port}.log"), cwd=self.workdir)
@@ -103,6 +128,7 @@ class GatewayTarget:
             else:
                 lib.procs.wait_port("127.0.0.1", sip_port, proc=proc)
             self._wait_ready()
+            _circuits_ready(self)
         except Exception:
             self.stop()
             raise
@@ -148,14 +174,38 @@ def _sample_interval_wait():
     time.sleep(0.4)   # the template samples jemalloc every 100 ms
 
 
+def _circuits_ready(t, timeout=60.0):
+    """Until no circuit group has a GRS queued or awaiting its GRA (start-up resets, paced 32
+    circuits a tick), bounded: a held call must not land on a circuit still being reset."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = t.vty()
+        try:
+            out = v.command("show cic summary", timeout=10.0)
+        finally:
+            v.close()
+        queued = sum(int(x) for x in re.findall(r"GRS queued (\d+) circuits", out))
+        gra = sum(int(x) for x in re.findall(r"wait-gra (\d+)", out))
+        if queued == 0 and gra == 0 and out.count("circuit-group") == t.n_sims:
+            return
+        time.sleep(1)
+    raise RuntimeError(f"circuits still being reset after {timeout:.0f}s")
+
+
 def held_calls(workdir, p):
-    """Memory per held call: ramp to each of p['held'] held calls (long hold), let the INVITE
-    transactions expire, read jemalloc allocated and RSS; slope from zero calls."""
+    """Memory per held call: ramp to each of p['held'] held calls (long hold) spread over as many
+    pstn-sims as their circuits need (3,800 each: 4,000 less the 200 kept for emergency calls;
+    one AS and circuit group per simulator, routed
+    by called-number prefix); 6 s after each step (INVITE transactions linger 5 s) read jemalloc
+    allocated and RSS; slope from zero calls."""
     points = sorted(p["held"])
-    if points[-1] > CICS_PER_SIM:
-        raise RuntimeError(f"{points[-1]} held calls need more than the {CICS_PER_SIM} circuits "
-                           f"one pstn-sim terminates")
-    t = GatewayTarget(workdir, budget_mb=max(1024, points[-1] * 16 // 1024))
+    usable = CICS_PER_SIM - EMERGENCY_CICS      # ordinary calls leave the emergency circuits
+    n_sims = -(-points[-1] // usable)
+    if n_sims > MAX_SIMS:
+        raise RuntimeError(f"{points[-1]} held calls need {n_sims} pstn-sims; the gateway takes "
+                           f"{MAX_SIMS} AS")
+    # 3.3 KB a held call plus the INVITE transactions of the last 5 s: 16 KiB a call is ample
+    t = GatewayTarget(workdir, budget_mb=max(1024, points[-1] * 16 // 1024), sims=n_sims)
     t.start("udp")
     runs = []
     res = {}
@@ -165,29 +215,40 @@ def held_calls(workdir, p):
         a0 = t.allocated()
         r0, _ = t.element.memory()
         held = 0
+        per_sim = [0] * n_sims
         for n in points:
-            add = n - held
-            run = lib.SippRun(workdir, f"{t.address[0]}:{t.address[1]}", "udp", p["held_rate"],
-                              add, hold_ms=3600 * 1000, cores=t.sipp_cores, service="2000000001",
-                              limit=add + 10, timeout=add / p["held_rate"] + 3600)
-            run.start()
-            runs.append(run)
-            deadline = time.monotonic() + add / p["held_rate"] + 8
-            while time.monotonic() < deadline and _current_calls(run) < add:
-                time.sleep(0.5)
-            got = _current_calls(run)
-            if got < 0.99 * add:
-                raise RuntimeError(f"only {got} of {add} calls held at step {n}")
-            held += got                  # a call lost on the way is not held: count what is
+            step_t0 = time.monotonic()
+            # fill the simulators in turn, one SIPp per simulator and step, one at a time
+            for i in range(n_sims):
+                add = min(usable - per_sim[i], n - sum(per_sim))
+                if add <= 0:
+                    continue
+                run = lib.SippRun(workdir, f"{t.address[0]}:{t.address[1]}", "udp",
+                                  p["held_rate"], add, hold_ms=3600 * 1000, cores=t.sipp_cores,
+                                  service=f"{held_prefix(i)}0000001", limit=add + 10,
+                                  timeout=add / p["held_rate"] + 3600)
+                run.start()
+                runs.append(run)
+                deadline = time.monotonic() + add / p["held_rate"] + 8
+                while time.monotonic() < deadline and _current_calls(run) < add:
+                    time.sleep(0.25)
+                got = _current_calls(run)
+                if got < 0.99 * add:
+                    raise RuntimeError(f"only {got} of {add} calls held on pstn-sim {i} at "
+                                       f"step {n}")
+                per_sim[i] += got        # a call lost on the way is not held: count what is
+            held = sum(per_sim)
             time.sleep(6)                  # INVITE server transactions linger 5 s after the ACK
             _sample_interval_wait()
             a = t.allocated()
             rss, _ = t.element.memory()
-            res[str(n)] = {"held": held,
+            res[str(n)] = {"held": held, "sims": sum(1 for x in per_sim if x),
                            "alloc_per_call": (a - a0) / held if a is not None and a0 is not None else None,
-                           "rss_per_call": (rss - r0) * 1024 / held, "allocated": a, "rss_kib": rss}
+                           "rss_per_call": (rss - r0) * 1024 / held, "allocated": a, "rss_kib": rss,
+                           "ramp_s": time.monotonic() - step_t0}
             lib.log(f"gateway held {n}: allocated {a} (+{res[str(n)]['alloc_per_call']} B/call), "
-                    f"RSS {rss} KiB (+{res[str(n)]['rss_per_call']:.0f} B/call)")
+                    f"RSS {rss} KiB (+{res[str(n)]['rss_per_call']:.0f} B/call) over "
+                    f"{res[str(n)]['sims']} pstn-sims")
     finally:
         lib.stop_all(*runs)
         t.stop()
@@ -245,7 +306,7 @@ def overload(workdir, p, capacity, cpu_per_call):
     p['emergency_share'] of emergency calls (112) from a second SIPp; a probe times refusals."""
     out = {}
     vty = {}
-    budget_mb = 512
+    budget_mb = 2048
     for mult in p["overload"]:
         t = GatewayTarget(workdir, budget_mb=budget_mb, rate_global=int(capacity))
         t.start("udp")
@@ -263,6 +324,7 @@ def overload(workdir, p, capacity, cpu_per_call):
             vp = VtyProbe(t, p["vty_interval"]) if mult == max(p["overload"]) else None
             mem = lib.MemWatch(t.element)
             cpu0 = t.element.cpu()
+            cores0 = lib.core_times()
             if vp:
                 vp.start()
             ordinary.start()
@@ -271,6 +333,7 @@ def overload(workdir, p, capacity, cpu_per_call):
             pr = probe.run(secs, until=ordinary.done, tick=mem.poll)
             ro = ordinary.wait(poll=mem.poll)
             re_ = emerg.wait(poll=mem.poll)
+            busy = lib.core_busy(cores0, lib.core_times())
             cpu1 = measure.settle_cpu(t.element)
             if vp:
                 vp.stop_ev.set()
@@ -290,7 +353,8 @@ def overload(workdir, p, capacity, cpu_per_call):
                  "high_rss_mib": mem.high_rss / 1024,
                  "high_alloc_mib": vp.high_alloc / 1048576 if vp and vp.high_alloc else None,
                  "budget_mib": budget_mb,
-                 "emergency_offered": re_["created"], "emergency_completed": re_["answered"]}
+                 "emergency_offered": re_["created"], "emergency_completed": re_["answered"],
+                 "core_busy": busy}
             out[str(mult)] = r
             lib.log(f"gateway overload {mult}x: {r}")
             if vp:

@@ -419,7 +419,9 @@ class Probe:
             for v in h.get("record-route", []):
                 rr += [x.strip() for x in v.split(",")]
             c["routes"] = list(reversed(rr))
-            self._in_dialog(c, "ACK", 1, f"z9hG4bK{self.tag}a{cid}")
+            # branch: a token (RFC 3261 25.1), so not the Call-ID, whose "@" a strict parser
+            # (Sofia's) refuses, dropping the request
+            self._in_dialog(c, "ACK", 1, f"z9hG4bK{c['branch'][7:]}a")
             c["state"] = "held"
             c["bye_at"] = now + self.hold
         elif code >= 300 and c["state"] == "inv":
@@ -449,7 +451,7 @@ class Probe:
                     c["rtx_gap"] *= 2
                     c["rtx_at"] = now + c["rtx_gap"]
                 if c["state"] == "held" and now >= c["bye_at"]:
-                    self._in_dialog(c, "BYE", 2, f"z9hG4bK{self.tag}b{c['cid']}")
+                    self._in_dialog(c, "BYE", 2, f"z9hG4bK{c['branch'][7:]}b")
                     c["state"] = "bye"
                 if now - c["t0"] > self.timeout:
                     self.lost += 1

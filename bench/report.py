@@ -21,6 +21,12 @@ def _get(d, *path):
     return d
 
 
+def _pct(busy, core):
+    """A core's busy share from core_busy (keys may have become strings in JSON)."""
+    v = busy.get(core, busy.get(str(core)))
+    return "-" if v is None else f"{v * 100:.0f} %"
+
+
 def _cell(res, why, *path, nd=0, unit=""):
     """The median at path in res, or 'not measured' with the reason."""
     if res is None:
@@ -77,15 +83,19 @@ def rows(results):
                     "UDP", "-",
                     _pair(g, gwhy, "held", str(n), "alloc_per_call", "rss_per_call", unit=" B"),
                     "<= 4096 B", _verdict_le(g, 4096, "held", str(n), "alloc_per_call")))
-    for n in results.get("held_unreachable", []):
-        out.append((f"memory per held call at {n:,} held calls", "UDP", "-",
-                    "not measured (one pstn-sim terminates at most 4096 circuits, the gateway "
-                    "speaks to one AS)", "<= 4096 B", "-"))
     for mult in results.get("overload_multiples", []):
         m = str(mult)
         out.append((f"overload {mult}x capacity for {p['ovl_seconds']} s: offered rate reached "
                      f"(asked {lib.fmt(_get(g, 'overload', m, 'asked_cps'), ' cps')})", "UDP", "-",
                      _cell(g, gwhy, "overload", m, "offered_cps", unit=" cps"), "-", "-"))
+        busy = _get(g, "overload", m, "core_busy") or {}
+        if busy:
+            out.append((f"overload {mult}x: cores busy, gateway (core 1) / SIPp and pstn-sim (core 0)",
+                        "UDP", "-", f"{_pct(busy, 1)} / {_pct(busy, 0)}", "-", "-"))
+        failed = _get(g, "overload", m, "failed")
+        if failed is not None:
+            out.append((f"overload {mult}x: calls SIPp counted failed (timeouts, its own losses)",
+                        "UDP", "-", lib.fmt(failed), "-", "-"))
         out.append((f"overload {mult}x: goodput (answered calls/s)",
                     "UDP", "-", _cell(g, gwhy, "overload", m, "goodput", unit=" cps"),
                     ">= 95 % of capacity" if mult == 10 else "-",
