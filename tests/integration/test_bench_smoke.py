@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-NUM = re.compile(r"^(>= )?-?[0-9][0-9,]*(\.[0-9]+)?( (cps|us|ms|B|MiB))?( \(search max\))?$")
+NUM = re.compile(r"^(>= )?-?[0-9][0-9,]*(\.[0-9]+)?( (cps|us|ms|B|MiB|%))?( \(search max\))?$")
 
 
 def fail(msg):

@@ -659,6 +659,28 @@ END_TEST
 /* A huge message over TCP (over 512 KB) is refused (413 or the connection closed) before it
  * reaches us: Sofia would otherwise buffer up to 2 MB per connection, for untrusted sources too
  * (trust is judged on the parsed message) */
+/* The front end on UDP and TCP at FE_PORT, and a TCP connection to it in *fd. */
+static struct sip_fe *start_tcp_fe(void *ctx, struct seen *s, int *fd)
+{
+	struct sip_fe_cfg cfg;
+	struct sip_fe *fe;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(FE_PORT) };
+
+	sip_fe_cfg_defaults(&cfg);
+	cfg.listen[0].port = FE_PORT;
+	cfg.listen[1] = (struct sip_listen){ .tp = SIP_TP_TCP, .host = "127.0.0.1", .port = FE_PORT };
+	cfg.num_listen = 2;
+	cfg.max_dialogs = 16;
+	cfg.event_reserve = 64;
+	fe = sip_fe_start(ctx, &cfg, admit, s, event_cb, s);
+	ck_assert_ptr_nonnull(fe);
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(*fd, 0);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	ck_assert_int_eq(connect(*fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fe;
+}
+
 /* A busy trunk writes many requests at once: 300 OPTIONS (about 90 KB) in one write over one
  * TCP connection are all answered. Sofia reads whatever waits on the socket into one buffer, so
  * a backlog over its size limit used to be taken for an oversized message (413, connection
@@ -667,27 +689,14 @@ START_TEST(test_tcp_pipelined_backlog)
 {
 	void *ctx = talloc_named_const(NULL, 0, "test");
 	struct seen s = {};
-	struct sip_fe_cfg cfg;
 	struct sip_fe *fe;
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(FE_PORT) };
 	const unsigned N = 300;
 	size_t cap = N * 400, n = 0, off, got = 0;
 	char *msg, *resp;
 	unsigned ok = 0, i, spins;
 	int fd;
 
-	sip_fe_cfg_defaults(&cfg);
-	cfg.listen[0].port = FE_PORT;
-	cfg.listen[1] = (struct sip_listen){ .tp = SIP_TP_TCP, .host = "127.0.0.1", .port = FE_PORT };
-	cfg.num_listen = 2;
-	cfg.max_dialogs = 16;
-	cfg.event_reserve = 64;
-	fe = sip_fe_start(ctx, &cfg, admit, &s, event_cb, &s);
-	ck_assert_ptr_nonnull(fe);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	fe = start_tcp_fe(ctx, &s, &fd);
 	msg = malloc(cap);
 	resp = malloc(256 * 1024);
 	ck_assert_ptr_nonnull(msg);
@@ -734,26 +743,12 @@ START_TEST(test_tcp_too_large)
 {
 	void *ctx = talloc_named_const(NULL, 0, "test");
 	struct seen s = {};
-	struct sip_fe_cfg cfg;
 	struct sip_fe *fe;
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(FE_PORT) };
 	size_t big = 600 * 1024, n, off;
 	char *msg, resp[4096];
 	int fd;
 
-	sip_fe_cfg_defaults(&cfg);
-	cfg.listen[0].port = FE_PORT;
-	cfg.listen[1] = (struct sip_listen){ .tp = SIP_TP_TCP, .host = "127.0.0.1", .port = FE_PORT };
-	cfg.num_listen = 2;
-	cfg.max_dialogs = 16;
-	cfg.event_reserve = 64;
-	fe = sip_fe_start(ctx, &cfg, admit, &s, event_cb, &s);
-	ck_assert_ptr_nonnull(fe);
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	fe = start_tcp_fe(ctx, &s, &fd);
 	msg = malloc(big + 1024);
 	ck_assert_ptr_nonnull(msg);
 	n = snprintf(msg, 1024, "INVITE sip:3000@127.0.0.1:25060 SIP/2.0\r\n"
